@@ -1,0 +1,1 @@
+"""Domain: enums, records that cross layers, validation and errors (no database, no Qt)."""

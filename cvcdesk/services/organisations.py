@@ -1,0 +1,328 @@
+"""Organisations ("groups") and the services and areas they cover."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from cvcdesk.domain.enums import AuditAction, OrganisationKind, Weekdays
+from cvcdesk.domain.errors import ConflictError, NotFoundError
+from cvcdesk.domain.organisation import (
+    CoverageData,
+    OrganisationData,
+    OrganisationRecord,
+    OrganisationRow,
+    clean_organisation,
+)
+from cvcdesk.i18n import _, current_language
+from cvcdesk.services.areas import ensure_area, service_type_by_code
+from cvcdesk.services.base import ServiceBase, fts_query
+from cvcdesk.store import models as m
+
+RECORD_TYPE = "organisation"
+_SCALARS = (
+    "name_en",
+    "name_cy",
+    "kind",
+    "charity_number",
+    "company_number",
+    "contact_name",
+    "email",
+    "phone",
+    "address",
+    "postcode",
+    "website",
+    "notes",
+)
+
+
+def _coverage(row: m.Coverage) -> CoverageData:
+    return CoverageData(
+        service=row.service_type.code,
+        area=row.area.code,
+        weekdays=Weekdays(row.weekdays),
+        start_time=row.start_time,
+        end_time=row.end_time,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        notes=row.notes,
+        uuid=row.uuid,
+    )
+
+
+def to_record(row: m.Organisation) -> OrganisationRecord:
+    values: dict[str, Any] = {name: getattr(row, name) for name in _SCALARS}
+    values["kind"] = OrganisationKind(row.kind)
+    return OrganisationRecord(
+        **values,
+        coverage=tuple(
+            _coverage(c)
+            for c in sorted(row.coverage, key=lambda c: (c.service_type.sort_order, c.area.code))
+            if not c.deleted
+        ),
+        uuid=row.uuid,
+        origin=row.origin,
+        changed_at=row.changed_at,
+        deleted=row.deleted,
+        replaced_by=row.replaced_by,
+        version=row.version,
+    )
+
+
+class OrganisationService(ServiceBase):
+    def get(self, uuid: str, *, include_deleted: bool = False) -> OrganisationRecord:
+        with self._read() as session:
+            return to_record(self._load(session, uuid, include_deleted=include_deleted))
+
+    def find(self, key: str) -> OrganisationRecord:
+        """By uuid, or by English or Welsh name (exact, then a unique prefix)."""
+        with self._read() as session:
+            base = self._with_children(select(m.Organisation)).where(
+                m.Organisation.deleted.is_(False)
+            )
+            row = session.scalar(
+                base.where(
+                    or_(
+                        m.Organisation.uuid == key,
+                        func.lower(m.Organisation.name_en) == key.lower(),
+                        func.lower(m.Organisation.name_cy) == key.lower(),
+                    )
+                )
+            )
+            if row is None:
+                matches = list(
+                    session.scalars(
+                        base.where(
+                            or_(
+                                m.Organisation.name_en.ilike(key + "%"),
+                                m.Organisation.name_cy.ilike(key + "%"),
+                            )
+                        ).limit(2)
+                    )
+                )
+                if len(matches) == 1:
+                    row = matches[0]
+                elif len(matches) > 1:
+                    raise NotFoundError(
+                        _("More than one group starts with “{key}”; give its full name or id.")
+                        .format(key=key)
+                    )
+            if row is None:
+                raise NotFoundError(_("No group has the name or id “{key}”.").format(key=key))
+            return to_record(row)
+
+    def count(self, search: str = "", *, include_deleted: bool = False) -> int:
+        with self._read() as session:
+            stmt = self._filtered(select(func.count(m.Organisation.id)), search, include_deleted)
+            return int(session.scalar(stmt) or 0)
+
+    def list(
+        self,
+        search: str = "",
+        *,
+        offset: int = 0,
+        limit: int | None = 200,
+        language: str | None = None,
+        include_deleted: bool = False,
+    ) -> list[OrganisationRow]:
+        members = (
+            select(func.count(m.Membership.id))
+            .where(
+                m.Membership.organisation_id == m.Organisation.id,
+                m.Membership.deleted.is_(False),
+            )
+            .scalar_subquery()
+        )
+        key = (
+            m.Organisation.sort_key_cy
+            if (language or current_language()) == "cy"
+            else m.Organisation.sort_key_en
+        )
+        stmt = self._filtered(
+            select(
+                m.Organisation.uuid,
+                m.Organisation.name_en,
+                m.Organisation.name_cy,
+                m.Organisation.kind,
+                m.Organisation.postcode,
+                m.Organisation.email,
+                m.Organisation.phone,
+                members,
+            ),
+            search,
+            include_deleted,
+        ).order_by(key, m.Organisation.id).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self._read() as session:
+            return [
+                OrganisationRow(
+                    uuid=r[0],
+                    name_en=r[1],
+                    name_cy=r[2],
+                    kind=OrganisationKind(r[3]),
+                    postcode=r[4],
+                    email=r[5],
+                    phone=r[6],
+                    volunteers=int(r[7] or 0),
+                )
+                for r in session.execute(stmt)
+            ]
+
+    def services(self, language: str | None = None) -> list[tuple[str, str]]:
+        """(code, label) of every service type, in their usual order."""
+        lang = language or current_language()
+        with self._read() as session:
+            rows = session.execute(
+                select(m.ServiceType.code, m.ServiceType.label_en, m.ServiceType.label_cy)
+                .where(m.ServiceType.deleted.is_(False))
+                .order_by(m.ServiceType.sort_order)
+            )
+            return [(code, cy if lang == "cy" else en) for code, en, cy in rows]
+
+    def create(self, data: OrganisationData) -> OrganisationRecord:
+        clean = clean_organisation(data)
+        with self._unit() as session:
+            row = m.Organisation()
+            for name in _SCALARS:
+                setattr(row, name, self._column(name, getattr(clean, name)))
+            self._stamp(row)
+            session.add(row)
+            session.flush()
+            self._set_coverage(session, row, clean.coverage)
+            self._audit(
+                session,
+                record_type=RECORD_TYPE,
+                record_uuid=row.uuid,
+                action=AuditAction.CREATE,
+                changes={n: (None, getattr(clean, n)) for n in _SCALARS if getattr(clean, n)},
+            )
+            session.flush()
+            session.refresh(row)
+            return to_record(row)
+
+    def update(
+        self, uuid: str, data: OrganisationData, *, expected_version: int | None = None
+    ) -> OrganisationRecord:
+        clean = clean_organisation(data)
+        with self._unit() as session:
+            row = self._load(session, uuid)
+            if expected_version is not None and row.version != expected_version:
+                raise ConflictError(
+                    _("{name} was changed by someone else since you opened it. Your changes "
+                      "were not saved; reopen the record to see theirs.").format(name=row.name_en)
+                )
+            before = to_record(row)
+            changes = {
+                n: (getattr(before, n), getattr(clean, n))
+                for n in _SCALARS
+                if getattr(before, n) != getattr(clean, n)
+            }
+            strip = lambda lines: tuple(  # noqa: E731
+                (c.service, c.area, c.weekdays, c.start_time, c.end_time, c.start_date,
+                 c.end_date, c.notes) for c in lines
+            )
+            if strip(before.coverage) != strip(clean.coverage):
+                changes["coverage"] = (len(before.coverage), len(clean.coverage))
+                self._set_coverage(session, row, clean.coverage)
+            if not changes:
+                return before
+            for name in _SCALARS:
+                setattr(row, name, self._column(name, getattr(clean, name)))
+            self._stamp(row)
+            self._audit(
+                session,
+                record_type=RECORD_TYPE,
+                record_uuid=row.uuid,
+                action=AuditAction.UPDATE,
+                changes=changes,
+            )
+            session.flush()
+            session.refresh(row)
+            return to_record(row)
+
+    def delete(self, uuid: str) -> OrganisationRecord:
+        return self._set_deleted(uuid, True)
+
+    def restore(self, uuid: str) -> OrganisationRecord:
+        return self._set_deleted(uuid, False)
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def _column(name: str, value: Any) -> Any:
+        return value.value if name == "kind" else value
+
+    def _set_deleted(self, uuid: str, deleted: bool) -> OrganisationRecord:
+        with self._unit() as session:
+            row = self._load(session, uuid, include_deleted=True)
+            if row.deleted != deleted:
+                row.deleted = deleted
+                self._stamp(row)
+                self._audit(
+                    session,
+                    record_type=RECORD_TYPE,
+                    record_uuid=row.uuid,
+                    action=AuditAction.DELETE if deleted else AuditAction.RESTORE,
+                    changes={"deleted": (not deleted, deleted)},
+                )
+                session.flush()
+            return to_record(row)
+
+    @staticmethod
+    def _with_children(stmt: Select[Any]) -> Select[Any]:
+        return stmt.options(
+            selectinload(m.Organisation.coverage).selectinload(m.Coverage.service_type),
+            selectinload(m.Organisation.coverage).selectinload(m.Coverage.area),
+        )
+
+    def _load(self, session: Session, uuid: str, *, include_deleted: bool = False) -> m.Organisation:
+        row = session.scalar(
+            self._with_children(select(m.Organisation)).where(m.Organisation.uuid == uuid)
+        )
+        if row is None or (row.deleted and not include_deleted):
+            raise NotFoundError(_("No group has the id “{key}”.").format(key=uuid))
+        return row
+
+    def _set_coverage(
+        self, session: Session, row: m.Organisation, lines: Sequence[CoverageData]
+    ) -> None:
+        """Replace the coverage lines: kept lines keep their uuid, dropped ones become tombstones."""
+        existing = {c.uuid: c for c in row.coverage if not c.deleted}
+        keep: set[str] = set()
+        for line in lines:
+            target = existing.get(line.uuid) if line.uuid else None
+            if target is None:
+                target = m.Coverage(organisation=row)
+                session.add(target)
+            else:
+                keep.add(target.uuid)
+            target.service_type = service_type_by_code(session, line.service)
+            target.area = ensure_area(session, self._db, line.area)
+            target.weekdays = int(line.weekdays)
+            target.start_time, target.end_time = line.start_time, line.end_time
+            target.start_date, target.end_date = line.start_date, line.end_date
+            target.notes = line.notes
+            self._stamp(target)
+        for key, old in existing.items():
+            if key not in keep:
+                old.deleted = True
+                self._stamp(old)
+
+    @staticmethod
+    def _filtered(stmt: Select[Any], search: str, include_deleted: bool) -> Select[Any]:
+        if not include_deleted:
+            stmt = stmt.where(m.Organisation.deleted.is_(False))
+        match = fts_query(search) if search.strip() else ""
+        if match:
+            stmt = stmt.where(
+                m.Organisation.id.in_(
+                    select(text("rowid"))
+                    .select_from(text("organisation_fts"))
+                    .where(text("organisation_fts MATCH :match"))
+                )
+            ).params(match=match)
+        return stmt

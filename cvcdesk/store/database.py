@@ -1,0 +1,366 @@
+"""Opening a cvcdesk database: checks, lock, pragmas, backups and migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import sqlite3
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from filelock import FileLock, Timeout
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+import cvcdesk.store.derived  # noqa: F401 - registers the derived-column hooks
+from cvcdesk.domain.clock import HybridClock
+from cvcdesk.domain.errors import DatabaseError
+from cvcdesk.i18n import _
+from cvcdesk.store.backup import backup_sqlite
+from cvcdesk.store.models import Instance
+
+log = logging.getLogger(__name__)
+
+APPLICATION_ID = 0x43564344  # "CVCD" in the SQLite header marks the file as ours
+SQLITE_MAGIC = b"SQLite format 3\x00"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+@dataclass
+class FileState:
+    """What a read-only look at a database file found, before anything is written."""
+
+    fresh: bool
+    revision: str | None = None
+
+
+def inspect_sqlite_file(path: Path) -> FileState:
+    """Look at a file without changing it; refuse files that are not cvcdesk databases."""
+    if not path.exists() or path.stat().st_size == 0:
+        return FileState(fresh=True)
+    if path.is_dir():
+        raise DatabaseError(_("“{path}” is a folder, not a database file.").format(path=path))
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise DatabaseError(
+            _("Cannot read “{path}”: {reason}").format(path=path, reason=exc.strerror)
+        ) from None
+    if header != SQLITE_MAGIC:
+        raise DatabaseError(
+            _("“{path}” is not a cvcdesk database (it is not an SQLite file). It was not changed.")
+            .format(path=path)
+        )
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            revision = None
+            if "alembic_version" in tables:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(
+            _("“{path}” cannot be read as a database ({reason}). It was not changed.").format(
+                path=path, reason=str(exc)
+            )
+        ) from None
+    if app_id != APPLICATION_ID:
+        if not tables:
+            return FileState(fresh=True)
+        raise DatabaseError(
+            _("“{path}” is an SQLite file from another program, not a cvcdesk database. "
+              "It was not changed.").format(path=path)
+        )
+    if revision is not None and revision not in known_revisions():
+        raise DatabaseError(
+            _("“{path}” was written by a newer version of cvcdesk (schema {found}). "
+              "This version knows schemas up to {head}. Install the newer cvcdesk to open it; "
+              "the file was not changed.").format(path=path, found=revision, head=head_revision())
+        )
+    return FileState(fresh=revision is None, revision=revision)
+
+
+def is_removable_media(path: Path) -> bool:
+    """True when the file is on a USB stick or memory card, where WAL files are risky."""
+    target = path.resolve()
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import ctypes
+
+        drive = target.anchor
+        return bool(ctypes.windll.kernel32.GetDriveTypeW(drive) == 2)  # DRIVE_REMOVABLE
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return False
+    best = ("", "")
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount_point = parts[1].replace("\\040", " ")
+        text = str(target)
+        inside = text == mount_point or text.startswith(mount_point.rstrip("/") + "/")
+        if inside and len(mount_point) > len(best[0]):
+            best = (mount_point, parts[2])
+    mount_point, fs_type = best
+    if fs_type in ("vfat", "exfat", "msdos", "fuseblk"):
+        return True
+    return mount_point.startswith(("/media/", "/run/media/", "/mnt/usb"))
+
+
+@dataclass
+class Database:
+    """An open database: its engine, sessions and clock. Close it when done."""
+
+    url: str
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: HybridClock
+    instance_uuid: str
+    path: Path | None = None
+    journal_mode: str = ""
+    backup_path: Path | None = None
+    _lock: FileLock | None = field(default=None, repr=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def label(self) -> str:
+        return str(self.path) if self.path else make_url(self.url).render_as_string()
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _sqlite_engine(path: Path, journal_mode: str) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", future=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy own transactions (pysqlite's implicit BEGIN is unreliable).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA journal_mode={journal_mode}")
+        cursor.execute("PRAGMA synchronous=" + ("NORMAL" if journal_mode == "WAL" else "FULL"))
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _parse_target(target: str | Path) -> tuple[str, Path | None]:
+    text = str(target)
+    if "://" in text:
+        try:
+            url = make_url(text)
+        except ArgumentError:
+            raise DatabaseError(
+                _("“{target}” is not a database address.").format(target=text)
+            ) from None
+        if url.drivername.startswith("sqlite"):
+            if not url.database:
+                raise DatabaseError(_("A SQLite address must name a file."))
+            return text, Path(url.database)
+        return text, None
+    return "", Path(text).expanduser()
+
+
+def open_database(
+    target: str | Path,
+    *,
+    create: bool = True,
+    exclusive: bool = False,
+    removable: bool | None = None,
+    backups_dir: Path | None = None,
+) -> Database:
+    """Open (creating or upgrading as needed) a cvcdesk database.
+
+    Files that are not cvcdesk databases, or that a newer cvcdesk wrote, are refused unchanged.
+    An older schema is backed up, then upgraded. With `exclusive`, a second program holding the
+    same file gets a clear message instead of both writing to it.
+    """
+    url, path = _parse_target(target)
+    if path is None:
+        return _open_server_database(url)
+    path = path.resolve() if path.exists() else path.absolute()
+    if not path.exists() and not create:
+        raise DatabaseError(_("There is no database at “{path}”.").format(path=path))
+    state = inspect_sqlite_file(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(
+            _("Cannot create the folder “{folder}”: {reason}").format(
+                folder=path.parent, reason=exc.strerror
+            )
+        ) from None
+    lock: FileLock | None = None
+    if exclusive:
+        lock = FileLock(str(path) + ".lock", timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise DatabaseError(
+                _("“{path}” is already open in another cvcdesk window or on another PC. "
+                  "Close it there first.").format(path=path)
+            ) from None
+        except OSError as exc:
+            raise DatabaseError(
+                _("Cannot lock “{path}”: {reason}").format(path=path, reason=exc.strerror)
+            ) from None
+    try:
+        return _open_sqlite(path, state, lock, removable, backups_dir)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
+def _open_sqlite(
+    path: Path,
+    state: FileState,
+    lock: FileLock | None,
+    removable: bool | None,
+    backups_dir: Path | None,
+) -> Database:
+    head = head_revision()
+    needs_write = state.fresh or state.revision != head
+    if needs_write and path.exists() and not os.access(path, os.W_OK):
+        raise DatabaseError(
+            _("“{path}” is read-only, and it must be upgraded before use. Copy it somewhere "
+              "you can write to.").format(path=path)
+        )
+    backup_path = None
+    if not state.fresh and state.revision != head:
+        folder = backups_dir or path.parent / "backups"
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup_path = folder / f"{path.stem}-{stamp}-before-upgrade-from-{state.revision}.db"
+        backup_sqlite(path, backup_path)
+        log.info("backed up database before upgrade to %s", backup_path)
+    if removable is None:
+        removable = is_removable_media(path.parent)
+    journal_mode = "DELETE" if removable else "WAL"
+    engine = _sqlite_engine(path, journal_mode)
+    try:
+        if needs_write:
+            with engine.begin() as connection:
+                if state.fresh:
+                    connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        database = _finish_open(f"sqlite:///{path}", engine)
+    except DatabaseError:
+        engine.dispose()
+        raise
+    except Exception as exc:
+        engine.dispose()
+        raise DatabaseError(
+            _("“{path}” could not be opened: {reason}").format(path=path, reason=str(exc))
+        ) from exc
+    database.path = path
+    database.journal_mode = journal_mode
+    database.backup_path = backup_path
+    database._lock = lock
+    return database
+
+
+def _open_server_database(url: str) -> Database:
+    try:
+        engine = create_engine(url, future=True, pool_pre_ping=True)
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            current = connection.exec_driver_sql(
+                "SELECT version_num FROM alembic_version"
+            ).scalar() if engine.dialect.has_table(connection, "alembic_version") else None
+            if current is not None and current not in known_revisions():
+                raise DatabaseError(
+                    _("The database was written by a newer version of cvcdesk (schema {found})."
+                      ).format(found=current)
+                )
+            command.upgrade(config, "head")
+        return _finish_open(url, engine)
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        raise DatabaseError(
+            _("Cannot open the database server: {reason}").format(reason=str(exc).splitlines()[0])
+        ) from exc
+
+
+def _finish_open(url: str, engine: Engine) -> Database:
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory.begin() as session:
+        instance = session.scalar(select(Instance).limit(1))
+        if instance is None:
+            instance = Instance(uuid=str(uuid.uuid4()), clock="")
+            session.add(instance)
+            session.flush()
+        instance_uuid, last = instance.uuid, instance.clock
+    clock = HybridClock(instance_uuid, last or None)
+    return Database(
+        url=url,
+        engine=engine,
+        session_factory=factory,
+        clock=clock,
+        instance_uuid=instance_uuid,
+    )
+
+
+@contextlib.contextmanager
+def opened(target: str | Path, **kwargs: Any) -> Iterator[Database]:
+    database = open_database(target, **kwargs)
+    try:
+        yield database
+    finally:
+        database.close()
