@@ -102,7 +102,7 @@ def normalise_phone(text: str, *, field: str = "phone") -> str:
                 field,
                 _(
                     "Phone number “{value}” is not a valid number. Write a UK number "
-                    "like 01437 123456 or 07700 900123, or an international one starting with +."
+                    "like 01437 123456 or 07712 345678, or an international one starting with +."
                 ).format(value=raw),
             )
         )

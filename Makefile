@@ -1,0 +1,51 @@
+# The README's two commands are `make run` and `make test`; both set everything up themselves.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint unit bench screenshots translations system-deps clean
+
+run: system-deps $(STAMP)
+	$(PY) -m cvcdesk
+
+test: system-deps $(DEV_STAMP) lint unit
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check cvcdesk tests
+	$(VENV)/bin/ruff format --check cvcdesk tests
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+unit: $(DEV_STAMP)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
+
+bench: system-deps $(DEV_STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) tests/benchmarks/run.py $(ARGS)
+
+translations: $(DEV_STAMP)
+	$(VENV)/bin/pybabel extract --no-location --sort-output -k N_ -k ngettext:1,2 \
+		-k pgettext:1c,2 -o resources/translations/cvcdesk.pot cvcdesk
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -l cy -i resources/translations/cvcdesk.pot \
+		-o resources/translations/cy.po
+
+system-deps:
+	@PYTHON=$(PYTHON) bash packaging/ensure-system-deps.sh
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP) $@
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist *.egg-info

@@ -1,0 +1,99 @@
+"""The `cvcdesk` command: parses arguments, calls services, prints. No sub-command opens the app."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cvcdesk import __version__
+from cvcdesk.cli import maintenance, records
+from cvcdesk.cli.common import EXIT_REFUSED, EXIT_USAGE, Context, fail
+from cvcdesk.domain.errors import CvcError
+from cvcdesk.i18n import _, normalise_language, set_language, system_language
+from cvcdesk.logs import setup_logging
+from cvcdesk.paths import default_database
+
+log = logging.getLogger("cvcdesk.cli")
+
+COMMAND_MODULES = (maintenance, records)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(_("cvcdesk: {problem}").format(problem=message), file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cvcdesk",
+        description=_("The coordinator's desk for County Voluntary Councils."),
+        epilog=_("With no command, cvcdesk opens the desktop app."),
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        help=_("the database file or address (default: the one in your user-data folder)"),
+    )
+    parser.add_argument(
+        "--portable",
+        action="store_true",
+        help=_("keep the database beside the program (for a USB stick)"),
+    )
+    parser.add_argument("--lang", choices=["en", "cy"], help=_("language: en or cy"))
+    parser.add_argument("--version", action="version", version=f"cvcdesk {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=_Parser)
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def _language_from(argv: Sequence[str]) -> str:
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            return normalise_language(argv[index + 1])
+        if arg.startswith("--lang="):
+            return normalise_language(arg.split("=", 1)[1])
+    return system_language()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    set_language(_language_from(args_list))
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    target = args.db or str(default_database(portable=args.portable))
+    log_file = setup_logging(portable=args.portable)
+    if args.command is None:
+        from cvcdesk.app import run_gui
+
+        return run_gui(target, portable=args.portable, language=args.lang)
+    context = Context(target=target, portable=args.portable)
+    try:
+        return int(args.handler(args, context) or 0)
+    except CvcError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return fail(_("Stopped."))
+    except BrokenPipeError:
+        return 0
+    except Exception:
+        log.exception("unexpected error in command %s", args.command)
+        return fail(
+            _(
+                "cvcdesk hit an unexpected problem and stopped; nothing was half-saved. "
+                "Details are in {log}."
+            ).format(log=log_file)
+        )
+    finally:
+        context.close()
+
+
+__all__ = ["EXIT_REFUSED", "EXIT_USAGE", "Path", "build_parser", "main"]

@@ -1,0 +1,1 @@
+"""Printed output (ReportLab only): rosters, sign-in sheets, schedules."""
