@@ -62,7 +62,7 @@ def make_volunteer(volunteers: VolunteerService) -> Callable[..., VolunteerRecor
         n = next(counter)
         values: dict[str, Any] = {
             "first_name": "Dafydd",
-            "last_name": f"Jones{n}" if "last_name" not in overrides else overrides["last_name"],
+            "last_name": f"Jones{n}",
             "phone": f"07712 3{n % 100000:05d}",
             "email": f"dafydd{n}@example.org",
             "postcode": "SA61 1AB",
@@ -80,7 +80,11 @@ def make_organisation(organisations: OrganisationService) -> Callable[..., Organ
 
     def factory(**overrides: Any) -> OrganisationRecord:
         n = next(counter)
-        values: dict[str, Any] = {"name_en": f"Group {n}", "name_cy": f"Grŵp {n}", "postcode": "SA61 1AB"}
+        values: dict[str, Any] = {
+            "name_en": f"Group {n}",
+            "name_cy": f"Grŵp {n}",
+            "postcode": "SA61 1AB",
+        }
         values.update(overrides)
         return organisations.create(OrganisationData(**values))
 

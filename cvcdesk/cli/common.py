@@ -7,6 +7,7 @@ import datetime as dt
 import enum
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from cvcdesk.i18n import _
@@ -60,6 +61,18 @@ def to_jsonable(value: Any) -> Any:
 def print_json(value: Any) -> None:
     json.dump(to_jsonable(value), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def print_json_array(items: Iterable[Any]) -> None:
+    """A JSON array written item by item, so a 100k-row listing never sits in memory."""
+    out = sys.stdout
+    first = True
+    out.write("[")
+    for item in items:
+        out.write("\n  " if first else ",\n  ")
+        out.write(json.dumps(to_jsonable(item), ensure_ascii=False))
+        first = False
+    out.write("\n]\n" if not first else "]\n")
 
 
 def print_table(header: list[str], rows: list[list[str]]) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cvcdesk.cli.common import Context, print_json, print_table, to_jsonable
+from cvcdesk.cli.common import Context, print_json, print_json_array, print_table, to_jsonable
 from cvcdesk.domain.enums import VolunteerStatus
 from cvcdesk.domain.validation import display_phone
 from cvcdesk.domain.volunteer import VolunteerQuery, VolunteerRow
@@ -15,6 +15,8 @@ from cvcdesk.i18n import _, current_language, format_datetime
 from cvcdesk.services.registry import Services
 
 PAGE = 1000
+# Fixed widths so a long listing streams instead of being measured first.
+_ROW_FORMAT = "{:<10}  {:<30}  {:<9}  {:<14}  {}"
 
 
 def _limit(text: str) -> int:
@@ -94,23 +96,17 @@ def list_volunteers(args: argparse.Namespace, context: Context) -> int:
     )
     rows = _pages(services, query, args.limit)
     if args.json:
-        print_json([_volunteer_json(row) for row in rows])
+        print_json_array(_volunteer_json(row) for row in rows)
         return 0
     printed = 0
-    header = [_("Reference"), _("Name"), _("Postcode"), _("Phone"), _("Status")]
-    batch: list[list[str]] = []
     for row in rows:
-        batch.append(
-            [
-                row.reference,
-                f"{row.last_name}, {row.known_as or row.first_name}",
-                row.postcode,
-                display_phone(row.phone) if row.phone else "",
-                row.status.label,
-            ]
-        )
+        if printed == 0:
+            header = (_("Reference"), _("Name"), _("Postcode"), _("Phone"), _("Status"))
+            print(_ROW_FORMAT.format(*header).rstrip())
+        name = f"{row.last_name}, {row.known_as or row.first_name}"
+        phone = display_phone(row.phone) if row.phone else ""
+        print(_ROW_FORMAT.format(row.reference, name, row.postcode, phone, row.status.label))
         printed += 1
-    print_table(header, batch)
     if not printed:
         print(_("No volunteers match."))
     return 0
