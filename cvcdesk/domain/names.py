@@ -44,10 +44,9 @@ def _key(text: str, welsh: bool) -> str:
             out.append(_code(_WELSH_RANK[ch] if welsh else _ENGLISH_RANK[ch]))
         elif ch.isdigit():
             out.append("&" + ch)  # digits sort before letters
-        elif ch.isspace() or ch in "-'’.,":
+        elif (ch.isspace() or ch in "-'’.,") and out and out[-1] != " ":
             # Word breaks sort before any letter so "Ap Rhys" < "Aprhys".
-            if out and out[-1] != " ":
-                out.append(" ")
+            out.append(" ")
         # Anything else (punctuation, symbols) does not affect the order.
     return "".join(out).strip()
 

@@ -103,7 +103,9 @@ def clean_organisation(data: OrganisationData) -> OrganisationData:
     changes: dict[str, object] = {}
     try:
         changes["name_en"] = require_text(
-            data.name_en or data.name_cy, field="name_en", label=_(ORGANISATION_FIELD_LABELS["name_en"])
+            data.name_en or data.name_cy,
+            field="name_en",
+            label=_(ORGANISATION_FIELD_LABELS["name_en"]),
         )
     except InvalidValue as exc:
         errors.append(exc.error)

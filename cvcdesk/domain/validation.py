@@ -1,4 +1,4 @@
-"""Validation and normalisation of what people type: UK postcodes, phone numbers, e-mail addresses."""
+"""Validation and normalisation of what people type: UK postcodes, phones, e-mail addresses."""
 
 from __future__ import annotations
 

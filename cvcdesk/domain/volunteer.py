@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 
 from cvcdesk.domain.enums import (
     ConsentMethod,
@@ -237,9 +237,7 @@ def clean_volunteer(data: VolunteerData) -> VolunteerData:
         changes[name] = (getattr(data, name) or "").strip()
 
     today = dt.date.today()
-    if data.date_of_birth is not None and not (
-        dt.date(1900, 1, 1) <= data.date_of_birth <= today
-    ):
+    if data.date_of_birth is not None and not (dt.date(1900, 1, 1) <= data.date_of_birth <= today):
         errors.append(
             FieldError(
                 "date_of_birth",

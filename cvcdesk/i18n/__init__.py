@@ -1,4 +1,4 @@
-"""One gettext catalogue for the UI, the CLI, error messages and PDFs (English source, Welsh cy.po)."""
+"""One gettext catalogue for the UI, CLI, error messages and PDFs (English source, Welsh cy.po)."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def current_language() -> str:
     return override or _default_language
 
 
-class use_language:  # noqa: N801 - used like a function: `with use_language("cy"):`
+class use_language:
     """Temporarily translate into another language on this thread (bilingual PDFs)."""
 
     def __init__(self, language: str) -> None:
@@ -117,7 +117,7 @@ def _(message: str) -> str:
     return translations(current_language()).gettext(message)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+def N_(message: str) -> str:
     """Mark a string for translation without translating it now."""
     return message
 

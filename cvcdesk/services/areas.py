@@ -27,8 +27,10 @@ def ensure_area(session: Session, database: Database, code: str) -> m.Area:
         area = session.scalar(select(m.Area).where(m.Area.code == code.strip()))
         if area is None:
             raise NotFoundError(
-                _("There is no area “{code}”. Use a postcode district such as SA61, a sector "
-                  "such as SA61 1, or the code of a community you have added.").format(code=code)
+                _(
+                    "There is no area “{code}”. Use a postcode district such as SA61, a sector "
+                    "such as SA61 1, or the code of a community you have added."
+                ).format(code=code)
             ) from None
         return area
     existing = session.scalar(select(m.Area).where(m.Area.code == normal))
@@ -63,8 +65,12 @@ def ensure_area(session: Session, database: Database, code: str) -> m.Area:
 def service_type_by_code(session: Session, code: str) -> m.ServiceType:
     row = session.scalar(select(m.ServiceType).where(m.ServiceType.code == code))
     if row is None:
-        known = ", ".join(session.scalars(select(m.ServiceType.code).order_by(m.ServiceType.sort_order)))
+        known = ", ".join(
+            session.scalars(select(m.ServiceType.code).order_by(m.ServiceType.sort_order))
+        )
         raise NotFoundError(
-            _("There is no service “{code}”. Known services: {known}.").format(code=code, known=known)
+            _("There is no service “{code}”. Known services: {known}.").format(
+                code=code, known=known
+            )
         )
     return row

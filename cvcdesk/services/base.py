@@ -7,20 +7,23 @@ import getpass
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import update
+from sqlalchemy import Select, update
 from sqlalchemy.orm import Session
 
 from cvcdesk.domain.enums import AuditAction
 from cvcdesk.store.database import Database
 from cvcdesk.store.models import AuditEntry, Instance, Shareable
 
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+"""A SELECT of any shape, for helpers that add filters or ordering."""
+
 ProgressCallback = Callable[[int, int], None]  # (done, total)
 CancelFlag = Callable[[], bool]
 
 
-class Cancelled(Exception):  # noqa: N818 - a signal, not an error
+class Cancelled(Exception):
     """Long work stopped because the user cancelled; nothing was written."""
 
 
@@ -98,7 +101,10 @@ class ServiceBase:
                 record_uuid=record_uuid,
                 action=action.value,
                 changes=json.dumps(
-                    {k: [jsonable(old), jsonable(new)] for k, (old, new) in (changes or {}).items()},
+                    {
+                        k: [jsonable(old), jsonable(new)]
+                        for k, (old, new) in (changes or {}).items()
+                    },
                     ensure_ascii=False,
                 ),
             )

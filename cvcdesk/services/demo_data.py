@@ -43,18 +43,33 @@ NICKNAMES: dict[str, list[str]] = {
     "Owen": ["Owain"], "Sarah": ["Sara"], "Andrew": ["Andy"], "Peter": ["Pete"],
 }  # fmt: skip
 
+# UK mobile numbers start 074-075 and 077-079. These blocks are left out: 07700 is Ofcom's
+# range for drama, parts of 07911 are unallocated, and the rest belong to the Isle of Man and
+# the Channel Islands, so a real Welsh volunteer would not have them.
+_MOBILE_AVOID = {"07457", "07509", "07524", "07700", "07781", "07797", "07829", "07839", "07911",
+                 "07937"}  # fmt: skip
+MOBILE_PREFIXES = [
+    f"{block}{n:02d}"
+    for block in ("074", "075", "077", "078", "079")
+    for n in range(100)
+    if f"{block}{n:02d}" not in _MOBILE_AVOID
+]
+
 # (district, town in English, town in Welsh, landline area code)
 DISTRICTS = [
-    ("SA61", "Haverfordwest", "Hwlffordd", "01437"), ("SA62", "Haverfordwest", "Hwlffordd", "01437"),
+    ("SA61", "Haverfordwest", "Hwlffordd", "01437"),
+    ("SA62", "Haverfordwest", "Hwlffordd", "01437"),
     ("SA31", "Carmarthen", "Caerfyrddin", "01267"), ("SA70", "Tenby", "Dinbych-y-pysgod", "01834"),
     ("SA1", "Swansea", "Abertawe", "01792"), ("SA2", "Swansea", "Abertawe", "01792"),
-    ("SA43", "Cardigan", "Aberteifi", "01239"), ("SA48", "Lampeter", "Llanbedr Pont Steffan", "01570"),
+    ("SA43", "Cardigan", "Aberteifi", "01239"),
+    ("SA48", "Lampeter", "Llanbedr Pont Steffan", "01570"),
     ("CF10", "Cardiff", "Caerdydd", "029"), ("CF14", "Cardiff", "Caerdydd", "029"),
     ("CF37", "Pontypridd", "Pontypridd", "01443"), ("CF83", "Caerphilly", "Caerffili", "029"),
     ("NP20", "Newport", "Casnewydd", "01633"), ("NP7", "Abergavenny", "Y Fenni", "01873"),
     ("NP44", "Cwmbran", "Cwmbrân", "01633"), ("LD1", "Llandrindod Wells", "Llandrindod", "01597"),
     ("LD3", "Brecon", "Aberhonddu", "01874"), ("SY16", "Newtown", "Y Drenewydd", "01686"),
-    ("SY23", "Aberystwyth", "Aberystwyth", "01970"), ("SY20", "Machynlleth", "Machynlleth", "01654"),
+    ("SY23", "Aberystwyth", "Aberystwyth", "01970"),
+    ("SY20", "Machynlleth", "Machynlleth", "01654"),
     ("LL55", "Caernarfon", "Caernarfon", "01286"), ("LL57", "Bangor", "Bangor", "01248"),
     ("LL11", "Wrexham", "Wrecsam", "01978"), ("LL18", "Rhyl", "Y Rhyl", "01745"),
     ("LL77", "Llangefni", "Llangefni", "01248"), ("LL53", "Pwllheli", "Pwllheli", "01758"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, text
+from sqlalchemy import ScalarSelect, func, select, text
 
 from cvcdesk.domain.errors import DatabaseError
 from cvcdesk.i18n import _
@@ -36,15 +36,17 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.integrity or self.foreign_keys or self.schema) and self.revision == self.head
+        return (
+            not (self.integrity or self.foreign_keys or self.schema) and self.revision == self.head
+        )
 
 
 class MaintenanceService(ServiceBase):
     def counts(self) -> Counts:
-        def live(model: type[m.Shareable]) -> object:
+        def live(model: type[m.Shareable]) -> ScalarSelect[int]:
             return (
                 select(func.count())
-                .select_from(model)  # type: ignore[arg-type]
+                .select_from(model)
                 .where(model.deleted.is_(False))
                 .scalar_subquery()
             )
@@ -71,7 +73,9 @@ class MaintenanceService(ServiceBase):
             foreign: list[str] = []
             if self._db.is_sqlite:
                 integrity = [
-                    r[0] for r in connection.exec_driver_sql("PRAGMA integrity_check") if r[0] != "ok"
+                    r[0]
+                    for r in connection.exec_driver_sql("PRAGMA integrity_check")
+                    if r[0] != "ok"
                 ]
                 foreign = [
                     _("Row {row} of {table} points to a missing {parent}.").format(
@@ -79,14 +83,14 @@ class MaintenanceService(ServiceBase):
                     )
                     for r in connection.exec_driver_sql("PRAGMA foreign_key_check")
                 ]
-            revision = str(connection.execute(text("SELECT version_num FROM alembic_version")).scalar())
+            revision = str(
+                connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            )
             context = MigrationContext.configure(
                 connection, opts={"compare_type": True, "render_as_batch": True}
             )
             diffs = compare_metadata(context, m.Base.metadata)
-        schema = [
-            str(diff) for diff in diffs if not _is_search_index(diff)
-        ]
+        schema = [str(diff) for diff in diffs if not _is_search_index(diff)]
         return CheckReport(
             integrity=integrity,
             foreign_keys=foreign,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from cvcdesk.domain.enums import AuditAction, OrganisationKind, Weekdays
@@ -19,7 +20,7 @@ from cvcdesk.domain.organisation import (
 )
 from cvcdesk.i18n import _, current_language
 from cvcdesk.services.areas import ensure_area, service_type_by_code
-from cvcdesk.services.base import ServiceBase, fts_query
+from cvcdesk.services.base import AnySelect, ServiceBase, fts_query
 from cvcdesk.store import models as m
 
 RECORD_TYPE = "organisation"
@@ -107,8 +108,9 @@ class OrganisationService(ServiceBase):
                     row = matches[0]
                 elif len(matches) > 1:
                     raise NotFoundError(
-                        _("More than one group starts with “{key}”; give its full name or id.")
-                        .format(key=key)
+                        _(
+                            "More than one group starts with “{key}”; give its full name or id."
+                        ).format(key=key)
                     )
             if row is None:
                 raise NotFoundError(_("No group has the name or id “{key}”.").format(key=key))
@@ -127,7 +129,7 @@ class OrganisationService(ServiceBase):
         limit: int | None = 200,
         language: str | None = None,
         include_deleted: bool = False,
-    ) -> list[OrganisationRow]:
+    ) -> builtins.list[OrganisationRow]:
         members = (
             select(func.count(m.Membership.id))
             .where(
@@ -141,20 +143,24 @@ class OrganisationService(ServiceBase):
             if (language or current_language()) == "cy"
             else m.Organisation.sort_key_en
         )
-        stmt = self._filtered(
-            select(
-                m.Organisation.uuid,
-                m.Organisation.name_en,
-                m.Organisation.name_cy,
-                m.Organisation.kind,
-                m.Organisation.postcode,
-                m.Organisation.email,
-                m.Organisation.phone,
-                members,
-            ),
-            search,
-            include_deleted,
-        ).order_by(key, m.Organisation.id).offset(offset)
+        stmt = (
+            self._filtered(
+                select(
+                    m.Organisation.uuid,
+                    m.Organisation.name_en,
+                    m.Organisation.name_cy,
+                    m.Organisation.kind,
+                    m.Organisation.postcode,
+                    m.Organisation.email,
+                    m.Organisation.phone,
+                    members,
+                ),
+                search,
+                include_deleted,
+            )
+            .order_by(key, m.Organisation.id)
+            .offset(offset)
+        )
         if limit is not None:
             stmt = stmt.limit(limit)
         with self._read() as session:
@@ -172,7 +178,7 @@ class OrganisationService(ServiceBase):
                 for r in session.execute(stmt)
             ]
 
-    def services(self, language: str | None = None) -> list[tuple[str, str]]:
+    def services(self, language: str | None = None) -> builtins.list[tuple[str, str]]:
         """(code, label) of every service type, in their usual order."""
         lang = language or current_language()
         with self._read() as session:
@@ -212,8 +218,10 @@ class OrganisationService(ServiceBase):
             row = self._load(session, uuid)
             if expected_version is not None and row.version != expected_version:
                 raise ConflictError(
-                    _("{name} was changed by someone else since you opened it. Your changes "
-                      "were not saved; reopen the record to see theirs.").format(name=row.name_en)
+                    _(
+                        "{name} was changed by someone else since you opened it. Your changes "
+                        "were not saved; reopen the record to see theirs."
+                    ).format(name=row.name_en)
                 )
             before = to_record(row)
             changes = {
@@ -221,10 +229,22 @@ class OrganisationService(ServiceBase):
                 for n in _SCALARS
                 if getattr(before, n) != getattr(clean, n)
             }
-            strip = lambda lines: tuple(  # noqa: E731
-                (c.service, c.area, c.weekdays, c.start_time, c.end_time, c.start_date,
-                 c.end_date, c.notes) for c in lines
-            )
+
+            def strip(lines: Sequence[CoverageData]) -> tuple[tuple[object, ...], ...]:
+                return tuple(
+                    (
+                        c.service,
+                        c.area,
+                        c.weekdays,
+                        c.start_time,
+                        c.end_time,
+                        c.start_date,
+                        c.end_date,
+                        c.notes,
+                    )
+                    for c in lines
+                )
+
             if strip(before.coverage) != strip(clean.coverage):
                 changes["coverage"] = (len(before.coverage), len(clean.coverage))
                 self._set_coverage(session, row, clean.coverage)
@@ -273,14 +293,16 @@ class OrganisationService(ServiceBase):
             return to_record(row)
 
     @staticmethod
-    def _with_children(stmt: Select[Any]) -> Select[Any]:
+    def _with_children(stmt: AnySelect) -> AnySelect:
         return stmt.options(
             selectinload(m.Organisation.coverage).selectinload(m.Coverage.service_type),
             selectinload(m.Organisation.coverage).selectinload(m.Coverage.area),
         )
 
-    def _load(self, session: Session, uuid: str, *, include_deleted: bool = False) -> m.Organisation:
-        row = session.scalar(
+    def _load(
+        self, session: Session, uuid: str, *, include_deleted: bool = False
+    ) -> m.Organisation:
+        row: m.Organisation | None = session.scalar(
             self._with_children(select(m.Organisation)).where(m.Organisation.uuid == uuid)
         )
         if row is None or (row.deleted and not include_deleted):
@@ -290,7 +312,7 @@ class OrganisationService(ServiceBase):
     def _set_coverage(
         self, session: Session, row: m.Organisation, lines: Sequence[CoverageData]
     ) -> None:
-        """Replace the coverage lines: kept lines keep their uuid, dropped ones become tombstones."""
+        """Replace coverage lines: kept lines keep their uuid, dropped ones become tombstones."""
         existing = {c.uuid: c for c in row.coverage if not c.deleted}
         keep: set[str] = set()
         for line in lines:
@@ -313,7 +335,7 @@ class OrganisationService(ServiceBase):
                 self._stamp(old)
 
     @staticmethod
-    def _filtered(stmt: Select[Any], search: str, include_deleted: bool) -> Select[Any]:
+    def _filtered(stmt: AnySelect, search: str, include_deleted: bool) -> AnySelect:
         if not include_deleted:
             stmt = stmt.where(m.Organisation.deleted.is_(False))
         match = fts_query(search) if search.strip() else ""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, text
+from sqlalchemy import and_, exists, func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from cvcdesk.domain.enums import (
@@ -32,7 +33,7 @@ from cvcdesk.domain.volunteer import (
     clean_volunteer,
 )
 from cvcdesk.i18n import _, current_language
-from cvcdesk.services.base import ServiceBase, fts_query
+from cvcdesk.services.base import AnySelect, ServiceBase, fts_query
 from cvcdesk.store import models as m
 
 RECORD_TYPE = "volunteer"
@@ -148,7 +149,9 @@ class VolunteerService(ServiceBase):
                 )
             )
             if row is None:
-                raise NotFoundError(_("No volunteer has the id or reference “{key}”.").format(key=key))
+                raise NotFoundError(
+                    _("No volunteer has the id or reference “{key}”.").format(key=key)
+                )
             return to_record(row)
 
     def count(self, query: VolunteerQuery | None = None) -> int:
@@ -166,7 +169,7 @@ class VolunteerService(ServiceBase):
         order: str = "name",
         descending: bool = False,
         language: str | None = None,
-    ) -> list[VolunteerRow]:
+    ) -> builtins.list[VolunteerRow]:
         """One page of volunteers matching the query, in the order asked for."""
         query = query or VolunteerQuery()
         stmt = self._filtered(select(*_ROW_COLUMNS), query)
@@ -187,9 +190,16 @@ class VolunteerService(ServiceBase):
         while True:
             with self._read() as session:
                 stmt = self._filtered(self._with_children(select(m.Volunteer)), query)
-                stmt = stmt.where(
-                    or_(sort_col > last_key, and_(sort_col == last_key, m.Volunteer.id > last_id))
-                ).order_by(sort_col, m.Volunteer.id).limit(batch)
+                stmt = (
+                    stmt.where(
+                        or_(
+                            sort_col > last_key,
+                            and_(sort_col == last_key, m.Volunteer.id > last_id),
+                        )
+                    )
+                    .order_by(sort_col, m.Volunteer.id)
+                    .limit(batch)
+                )
                 rows = list(session.scalars(stmt))
                 if not rows:
                     return
@@ -197,7 +207,7 @@ class VolunteerService(ServiceBase):
                 last_key, last_id = getattr(rows[-1], sort_col.key), rows[-1].id
             yield from records
 
-    def skills(self, language: str | None = None) -> list[tuple[str, str]]:
+    def skills(self, language: str | None = None) -> builtins.list[tuple[str, str]]:
         """(code, label) of every known skill, in the language asked for."""
         lang = language or current_language()
         with self._read() as session:
@@ -206,7 +216,7 @@ class VolunteerService(ServiceBase):
                 ((code, cy if lang == "cy" else en) for code, en, cy in rows), key=lambda r: r[1]
             )
 
-    def history(self, uuid: str) -> list[dict[str, Any]]:
+    def history(self, uuid: str) -> builtins.list[dict[str, Any]]:
         """The audit trail of one volunteer, oldest first."""
         with self._read() as session:
             rows = session.scalars(
@@ -262,10 +272,10 @@ class VolunteerService(ServiceBase):
             row = self._load(session, uuid)
             if expected_version is not None and row.version != expected_version:
                 raise ConflictError(
-                    _("{name} was changed by someone else since you opened it. Your changes "
-                      "were not saved; reopen the record to see theirs.").format(
-                        name=f"{row.first_name} {row.last_name}"
-                    )
+                    _(
+                        "{name} was changed by someone else since you opened it. Your changes "
+                        "were not saved; reopen the record to see theirs."
+                    ).format(name=f"{row.first_name} {row.last_name}")
                 )
             before = to_record(row)
             changes: dict[str, tuple[Any, Any]] = {}
@@ -294,7 +304,8 @@ class VolunteerService(ServiceBase):
                 record_uuid=row.uuid,
                 action=AuditAction.UPDATE,
                 changes={
-                    k: (v[0], v[1]) if k not in ("availability", "away", "memberships")
+                    k: (v[0], v[1])
+                    if k not in ("availability", "away", "memberships")
                     else (len(v[0]), len(v[1]))
                     for k, v in changes.items()
                 },
@@ -304,7 +315,7 @@ class VolunteerService(ServiceBase):
             return to_record(row)
 
     def delete(self, uuid: str) -> VolunteerRecord:
-        """Soft delete: the record stays as a tombstone (partners learn of it) and can be restored."""
+        """Soft delete: the record stays as a tombstone partners learn of; it can be restored."""
         return self._set_deleted(uuid, deleted=True)
 
     def restore(self, uuid: str) -> VolunteerRecord:
@@ -330,7 +341,7 @@ class VolunteerService(ServiceBase):
             return to_record(row)
 
     @staticmethod
-    def _with_children(stmt: Select[Any]) -> Select[Any]:
+    def _with_children(stmt: AnySelect) -> AnySelect:
         return stmt.options(
             selectinload(m.Volunteer.skills),
             selectinload(m.Volunteer.availability),
@@ -339,7 +350,9 @@ class VolunteerService(ServiceBase):
         )
 
     def _load(self, session: Session, uuid: str, *, include_deleted: bool = False) -> m.Volunteer:
-        row = session.scalar(self._with_children(select(m.Volunteer)).where(m.Volunteer.uuid == uuid))
+        row: m.Volunteer | None = session.scalar(
+            self._with_children(select(m.Volunteer)).where(m.Volunteer.uuid == uuid)
+        )
         if row is None or (row.deleted and not include_deleted):
             raise NotFoundError(_("No volunteer has the id “{key}”.").format(key=uuid))
         return row
@@ -372,8 +385,7 @@ class VolunteerService(ServiceBase):
             ]
         if wanted("away"):
             row.away = [
-                m.AwayPeriod(start_date=a.start, end_date=a.end, reason=a.reason)
-                for a in data.away
+                m.AwayPeriod(start_date=a.start, end_date=a.end, reason=a.reason) for a in data.away
             ]
         if wanted("memberships"):
             self._set_memberships(session, row, data.memberships)
@@ -397,16 +409,23 @@ class VolunteerService(ServiceBase):
                 link.deleted = True
                 self._stamp(link)
         for key, ms in wanted.items():
-            link = current.get(key)
-            if link is None:
+            found = current.get(key)
+            if found is None:
                 link = m.Membership(organisation=orgs[key], volunteer=row)
                 session.add(link)
-            elif (link.role, link.since, link.until, link.deleted) == (ms.role, ms.since, ms.until, False):
+            elif (found.role, found.since, found.until, found.deleted) == (
+                ms.role,
+                ms.since,
+                ms.until,
+                False,
+            ):
                 continue
+            else:
+                link = found
             link.role, link.since, link.until, link.deleted = ms.role, ms.since, ms.until, False
             self._stamp(link)
 
-    def _filtered(self, stmt: Select[Any], query: VolunteerQuery) -> Select[Any]:
+    def _filtered(self, stmt: AnySelect, query: VolunteerQuery) -> AnySelect:
         V = m.Volunteer
         if not query.include_deleted:
             stmt = stmt.where(V.deleted.is_(False))
@@ -415,9 +434,9 @@ class VolunteerService(ServiceBase):
             if match:
                 stmt = stmt.where(
                     V.id.in_(
-                        select(text("rowid")).select_from(text("volunteer_fts")).where(
-                            text("volunteer_fts MATCH :match")
-                        )
+                        select(text("rowid"))
+                        .select_from(text("volunteer_fts"))
+                        .where(text("volunteer_fts MATCH :match"))
                     )
                 ).params(match=match)
         if query.status is not None:
@@ -445,8 +464,11 @@ class VolunteerService(ServiceBase):
             )
         if query.area:
             prefix = query.area.strip().upper()
-            stmt = stmt.where(or_(V.postcode == prefix, V.postcode.like(prefix + " %"))
-                              if " " not in prefix else V.postcode.like(prefix + "%"))
+            stmt = stmt.where(
+                or_(V.postcode == prefix, V.postcode.like(prefix + " %"))
+                if " " not in prefix
+                else V.postcode.like(prefix + "%")
+            )
         if query.dbs_due_before is not None:
             stmt = stmt.where(
                 V.dbs_level != DbsLevel.NONE.value,
@@ -457,7 +479,7 @@ class VolunteerService(ServiceBase):
         return stmt
 
     @staticmethod
-    def _ordered(stmt: Select[Any], order: str, descending: bool, language: str) -> Select[Any]:
+    def _ordered(stmt: AnySelect, order: str, descending: bool, language: str) -> AnySelect:
         V = m.Volunteer
         name_key = V.sort_key_cy if language == "cy" else V.sort_key_en
         columns: dict[str, list[Any]] = {

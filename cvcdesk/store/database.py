@@ -77,8 +77,9 @@ def inspect_sqlite_file(path: Path) -> FileState:
         ) from None
     if header != SQLITE_MAGIC:
         raise DatabaseError(
-            _("“{path}” is not a cvcdesk database (it is not an SQLite file). It was not changed.")
-            .format(path=path)
+            _(
+                "“{path}” is not a cvcdesk database (it is not an SQLite file). It was not changed."
+            ).format(path=path)
         )
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -101,14 +102,18 @@ def inspect_sqlite_file(path: Path) -> FileState:
         if not tables:
             return FileState(fresh=True)
         raise DatabaseError(
-            _("“{path}” is an SQLite file from another program, not a cvcdesk database. "
-              "It was not changed.").format(path=path)
+            _(
+                "“{path}” is an SQLite file from another program, not a cvcdesk database. "
+                "It was not changed."
+            ).format(path=path)
         )
     if revision is not None and revision not in known_revisions():
         raise DatabaseError(
-            _("“{path}” was written by a newer version of cvcdesk (schema {found}). "
-              "This version knows schemas up to {head}. Install the newer cvcdesk to open it; "
-              "the file was not changed.").format(path=path, found=revision, head=head_revision())
+            _(
+                "“{path}” was written by a newer version of cvcdesk (schema {found}). "
+                "This version knows schemas up to {head}. Install the newer cvcdesk to open it; "
+                "the file was not changed."
+            ).format(path=path, found=revision, head=head_revision())
         )
     return FileState(fresh=revision is None, revision=revision)
 
@@ -250,8 +255,10 @@ def open_database(
             lock.acquire()
         except Timeout:
             raise DatabaseError(
-                _("“{path}” is already open in another cvcdesk window or on another PC. "
-                  "Close it there first.").format(path=path)
+                _(
+                    "“{path}” is already open in another cvcdesk window or on another PC. "
+                    "Close it there first."
+                ).format(path=path)
             ) from None
         except OSError as exc:
             raise DatabaseError(
@@ -276,8 +283,10 @@ def _open_sqlite(
     needs_write = state.fresh or state.revision != head
     if needs_write and path.exists() and not os.access(path, os.W_OK):
         raise DatabaseError(
-            _("“{path}” is read-only, and it must be upgraded before use. Copy it somewhere "
-              "you can write to.").format(path=path)
+            _(
+                "“{path}” is read-only, and it must be upgraded before use. Copy it somewhere "
+                "you can write to."
+            ).format(path=path)
         )
     backup_path = None
     if not state.fresh and state.revision != head:
@@ -320,13 +329,16 @@ def _open_server_database(url: str) -> Database:
         with engine.begin() as connection:
             config = alembic_config()
             config.attributes["connection"] = connection
-            current = connection.exec_driver_sql(
-                "SELECT version_num FROM alembic_version"
-            ).scalar() if engine.dialect.has_table(connection, "alembic_version") else None
+            current = (
+                connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+                if engine.dialect.has_table(connection, "alembic_version")
+                else None
+            )
             if current is not None and current not in known_revisions():
                 raise DatabaseError(
-                    _("The database was written by a newer version of cvcdesk (schema {found})."
-                      ).format(found=current)
+                    _(
+                        "The database was written by a newer version of cvcdesk (schema {found})."
+                    ).format(found=current)
                 )
             command.upgrade(config, "head")
         return _finish_open(url, engine)

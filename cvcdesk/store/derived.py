@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import event
@@ -28,7 +29,9 @@ def volunteer_search_text(phone: str, phone_alt: str, postcode: str) -> str:
     return " ".join(p for p in parts if p)
 
 
+@functools.lru_cache(maxsize=16384)
 def volunteer_sort_keys(first_name: str, last_name: str) -> tuple[str, str]:
+    """(English, Welsh) sort keys; cached, as names repeat (Jones, Davies, Williams...)."""
     text = person_sort_text(first_name, last_name)
     return english_sort_key(text), welsh_sort_key(text)
 
