@@ -27,10 +27,16 @@ bench: system-deps $(DEV_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) tests/benchmarks/run.py $(ARGS)
 
 translations: $(DEV_STAMP)
+	mkdir -p resources/translations
 	$(VENV)/bin/pybabel extract --no-location --sort-output -k N_ -k ngettext:1,2 \
-		-k pgettext:1c,2 -o resources/translations/cvcdesk.pot cvcdesk
-	$(VENV)/bin/pybabel update --no-fuzzy-matching -l cy -i resources/translations/cvcdesk.pot \
-		-o resources/translations/cy.po
+		-k pgettext:1c,2 --project=cvcdesk -o resources/translations/cvcdesk.pot cvcdesk
+	if [ -f resources/translations/cy.po ]; then \
+		$(VENV)/bin/pybabel update --no-fuzzy-matching -l cy \
+			-i resources/translations/cvcdesk.pot -o resources/translations/cy.po; \
+	else \
+		$(VENV)/bin/pybabel init -l cy -i resources/translations/cvcdesk.pot \
+			-o resources/translations/cy.po; \
+	fi
 
 system-deps:
 	@PYTHON=$(PYTHON) bash packaging/ensure-system-deps.sh
