@@ -23,7 +23,7 @@ lint: $(DEV_STAMP)
 unit: $(DEV_STAMP)
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
 
-bench: system-deps $(DEV_STAMP)
+bench: system-deps $(DEV_STAMP) $(VENV)/.installed-bench
 	QT_QPA_PLATFORM=offscreen $(PY) tests/benchmarks/run.py $(ARGS)
 
 translations: $(DEV_STAMP)
@@ -52,6 +52,10 @@ $(STAMP): pyproject.toml | $(PY)
 $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP) $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist *.egg-info
