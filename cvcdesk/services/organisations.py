@@ -73,6 +73,17 @@ def to_record(row: m.Organisation) -> OrganisationRecord:
     )
 
 
+def _coverage_values(row: m.Coverage) -> tuple[object, ...]:
+    return (
+        row.weekdays,
+        row.start_time,
+        row.end_time,
+        row.start_date,
+        row.end_date,
+        row.notes,
+    )
+
+
 class OrganisationService(ServiceBase):
     def get(self, uuid: str, *, include_deleted: bool = False) -> OrganisationRecord:
         with self._read() as session:
@@ -80,6 +91,9 @@ class OrganisationService(ServiceBase):
 
     def find(self, key: str) -> OrganisationRecord:
         """By uuid, or by English or Welsh name (exact, then a unique prefix)."""
+        key = key.strip()
+        if not key:
+            raise NotFoundError(_("Give a group's name or id."))
         with self._read() as session:
             base = self._with_children(select(m.Organisation)).where(
                 m.Organisation.deleted.is_(False)
@@ -94,12 +108,13 @@ class OrganisationService(ServiceBase):
                 )
             )
             if row is None:
+                # autoescape: a % or _ in what was typed is a character, not a wildcard.
                 matches = list(
                     session.scalars(
                         base.where(
                             or_(
-                                m.Organisation.name_en.ilike(key + "%"),
-                                m.Organisation.name_cy.ilike(key + "%"),
+                                m.Organisation.name_en.istartswith(key, autoescape=True),
+                                m.Organisation.name_cy.istartswith(key, autoescape=True),
                             )
                         ).limit(2)
                     )
@@ -132,9 +147,11 @@ class OrganisationService(ServiceBase):
     ) -> builtins.list[OrganisationRow]:
         members = (
             select(func.count(m.Membership.id))
+            .join(m.Volunteer, m.Volunteer.id == m.Membership.volunteer_id)
             .where(
                 m.Membership.organisation_id == m.Organisation.id,
                 m.Membership.deleted.is_(False),
+                m.Volunteer.deleted.is_(False),
             )
             .scalar_subquery()
         )
@@ -230,17 +247,20 @@ class OrganisationService(ServiceBase):
                 if getattr(before, n) != getattr(clean, n)
             }
 
-            def strip(lines: Sequence[CoverageData]) -> tuple[tuple[object, ...], ...]:
-                return tuple(
-                    (
-                        c.service,
-                        c.area,
-                        c.weekdays,
-                        c.start_time,
-                        c.end_time,
-                        c.start_date,
-                        c.end_date,
-                        c.notes,
+            def strip(lines: Sequence[CoverageData]) -> list[str]:
+                # The same lines in another order are not a change.
+                return sorted(
+                    repr(
+                        (
+                            c.service,
+                            c.area,
+                            int(c.weekdays),
+                            c.start_time,
+                            c.end_time,
+                            c.start_date,
+                            c.end_date,
+                            c.notes,
+                        )
                     )
                     for c in lines
                 )
@@ -312,22 +332,60 @@ class OrganisationService(ServiceBase):
     def _set_coverage(
         self, session: Session, row: m.Organisation, lines: Sequence[CoverageData]
     ) -> None:
-        """Replace coverage lines: kept lines keep their uuid, dropped ones become tombstones."""
+        """Replace coverage lines: kept lines keep their uuid, dropped ones become tombstones.
+
+        A line sent without its uuid is matched to an identical stored line, so it keeps its
+        identity too. Only lines that really changed get a new clock value.
+        """
         existing = {c.uuid: c for c in row.coverage if not c.deleted}
+        claimed = {line.uuid for line in lines if line.uuid in existing}
         keep: set[str] = set()
         for line in lines:
+            # Look both up first: a query would flush a half-filled new line.
+            service_type = service_type_by_code(session, line.service)
+            area = ensure_area(session, self._db, line.area)
+            values = (
+                int(line.weekdays),
+                line.start_time,
+                line.end_time,
+                line.start_date,
+                line.end_date,
+                line.notes,
+            )
             target = existing.get(line.uuid) if line.uuid else None
+            if target is None and not line.uuid:
+                target = next(
+                    (
+                        c
+                        for key, c in existing.items()
+                        if key not in claimed
+                        and key not in keep
+                        and c.service_type_id == service_type.id
+                        and c.area_id == area.id
+                        and _coverage_values(c) == values
+                    ),
+                    None,
+                )
             if target is None:
-                target = m.Coverage(organisation=row)
+                target = m.Coverage(organisation=row, service_type=service_type, area=area)
                 session.add(target)
             else:
                 keep.add(target.uuid)
-            target.service_type = service_type_by_code(session, line.service)
-            target.area = ensure_area(session, self._db, line.area)
-            target.weekdays = int(line.weekdays)
-            target.start_time, target.end_time = line.start_time, line.end_time
-            target.start_date, target.end_date = line.start_date, line.end_date
-            target.notes = line.notes
+                if (
+                    target.service_type_id == service_type.id
+                    and target.area_id == area.id
+                    and _coverage_values(target) == values
+                ):
+                    continue
+            target.service_type, target.area = service_type, area
+            (
+                target.weekdays,
+                target.start_time,
+                target.end_time,
+                target.start_date,
+                target.end_date,
+                target.notes,
+            ) = values
             self._stamp(target)
         for key, old in existing.items():
             if key not in keep:

@@ -20,7 +20,12 @@ def restore_database(database: Path, backup: Path) -> Path | None:
     """
     if not backup.is_file():
         raise DatabaseError(_("There is no backup file at “{path}”.").format(path=backup))
-    inspect_sqlite_file(backup)  # refuses anything that is not a cvcdesk database we can read
+    # Refuses anything that is not a cvcdesk database we can read; an empty file or one with
+    # no cvcdesk data in it would silently replace every record with nothing.
+    if inspect_sqlite_file(backup).fresh:
+        raise DatabaseError(
+            _("“{path}” is not a cvcdesk backup: it holds no cvcdesk data.").format(path=backup)
+        )
     lock = FileLock(str(database) + ".lock", timeout=0)
     try:
         lock.acquire()
@@ -32,7 +37,12 @@ def restore_database(database: Path, backup: Path) -> Path | None:
         kept = None
         if database.exists() and database.stat().st_size > 0:
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            kept = database.parent / "backups" / f"{database.stem}-{stamp}-before-restore.db"
+            folder = database.parent / "backups"
+            kept = folder / f"{database.stem}-{stamp}-before-restore.db"
+            number = 1
+            while kept.exists():  # never overwrite a copy kept by an earlier restore
+                number += 1
+                kept = folder / f"{database.stem}-{stamp}-{number}-before-restore.db"
             backup_sqlite(database, kept)
         restore_sqlite(backup, database)
         return kept

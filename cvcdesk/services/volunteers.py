@@ -21,6 +21,7 @@ from cvcdesk.domain.enums import (
     WelshFluency,
 )
 from cvcdesk.domain.errors import ConflictError, NotFoundError
+from cvcdesk.domain.validation import InvalidValue, postcode_area_code
 from cvcdesk.domain.volunteer import (
     SCALAR_FIELDS,
     AvailabilitySlot,
@@ -132,6 +133,10 @@ def _row(values: Sequence[Any]) -> VolunteerRow:
     )
 
 
+def _unordered(values: Sequence[Any]) -> list[str]:
+    return sorted(repr(value) for value in values)
+
+
 class VolunteerService(ServiceBase):
     # ---- reading -------------------------------------------------------------------------
 
@@ -141,6 +146,10 @@ class VolunteerService(ServiceBase):
 
     def find(self, key: str) -> VolunteerRecord:
         """By uuid or by the reference from the source spreadsheet."""
+        key = key.strip()
+        if not key:
+            # A blank key would match every volunteer who has no reference.
+            raise NotFoundError(_("Give a volunteer's id or reference."))
         with self._read() as session:
             row = session.scalar(
                 self._with_children(select(m.Volunteer)).where(
@@ -290,7 +299,8 @@ class VolunteerService(ServiceBase):
                 if name == "memberships":
                     old_value = tuple(replace(ms, organisation_name="") for ms in old_value)
                     new_value = tuple(replace(ms, organisation_name="") for ms in new_value)
-                if tuple(old_value) != tuple(new_value):
+                # The same lines in another order are not a change.
+                if _unordered(old_value) != _unordered(new_value):
                     changes[name] = (old_value, new_value)
             if not changes:
                 return before
@@ -463,7 +473,7 @@ class VolunteerService(ServiceBase):
                 )
             )
         if query.area:
-            prefix = query.area.strip().upper()
+            prefix = _area_prefix(query.area)
             stmt = stmt.where(
                 or_(V.postcode == prefix, V.postcode.like(prefix + " %"))
                 if " " not in prefix
@@ -494,6 +504,14 @@ class VolunteerService(ServiceBase):
         if descending:
             chosen = [c.desc() for c in chosen]
         return stmt.order_by(*chosen, V.id.desc() if descending else V.id)
+
+
+def _area_prefix(area: str) -> str:
+    """'sa611ab' -> 'SA61 1AB', 'sa611' -> 'SA61 1'; a partial district is kept as typed."""
+    try:
+        return postcode_area_code(area)
+    except InvalidValue:
+        return area.strip().upper()
 
 
 def renewal_due_soon(days: int = 60, today: dt.date | None = None) -> dt.date:
