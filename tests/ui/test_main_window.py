@@ -2,34 +2,71 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
+from cvcdesk.domain.enums import VolunteerStatus
 from cvcdesk.domain.organisation import OrganisationRecord
 from cvcdesk.domain.volunteer import VolunteerRecord
 from cvcdesk.services.registry import Services
-from cvcdesk.store.database import Database
+from cvcdesk.store.database import Database, open_database
 from cvcdesk.ui.main_window import MainWindow
+from cvcdesk.ui.pages.volunteers import VolunteersPage
+from cvcdesk.ui.pages.welcome import SampleDataDialog
+from cvcdesk.ui.tasks import TaskCancelled, run_task
 
 
-def make_window(qtbot: QtBot, db: Database) -> MainWindow:
-    window = MainWindow(Services.over(db, actor="tester"))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+@pytest.fixture
+def window(qtbot: QtBot, db: Database) -> Iterator[MainWindow]:
+    main = MainWindow(Services.over(db, actor="tester"))
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
 
 
-def label(window: MainWindow, name: str) -> str:
-    widget = window.findChild(QLabel, name)
-    assert widget is not None, name
-    return widget.text()
+def volunteers_page(window: MainWindow) -> VolunteersPage:
+    page = window.page("volunteers")
+    assert isinstance(page, VolunteersPage)
+    return page
 
 
-def test_window_shows_the_database_and_its_counts(
+def shown_names(page: VolunteersPage) -> list[str]:
+    model = page.table.model()
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+def answer_next_message_box(button: QMessageBox.StandardButton) -> None:
+    """Click `button` on the next message box that opens (it is modal, so do it from a timer)."""
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            box.button(button).click()
+        else:
+            QTimer.singleShot(20, click)
+
+    QTimer.singleShot(0, click)
+
+
+def test_status_bar_shows_database_and_counts(
     qtbot: QtBot,
     db: Database,
     db_path: Path,
@@ -39,36 +76,270 @@ def test_window_shows_the_database_and_its_counts(
     make_volunteer()
     make_volunteer()
     make_organisation()
-    window = make_window(qtbot, db)
-    assert label(window, "database_path") == str(db_path)
-    assert label(window, "count_volunteers") == "2"
-    assert label(window, "count_groups") == "1"
-    assert str(db_path) in window.windowTitle()
+    main = MainWindow(Services.over(db))
+    qtbot.addWidget(main)
+    assert main.db_label.text() == str(db_path)
+    assert "2 volunteers" in main.counts_label.text()
+    assert "1 groups" in main.counts_label.text()
+    assert main.navigation.item(0).text() == "Volunteers (2)"
+    assert str(db_path) in main.windowTitle()
 
 
-def test_refresh_picks_up_new_records(
+def test_empty_database_opens_on_the_welcome_page(window: MainWindow) -> None:
+    assert window.current_page_key() == "welcome"
+    sample = window.welcome.findChild(QPushButton, "load_sample_data")
+    spreadsheet = window.welcome.findChild(QPushButton, "import_spreadsheet")
+    assert sample is not None and sample.isEnabled()
+    assert spreadsheet is not None and not spreadsheet.isEnabled()
+    assert "not available" in window.welcome.import_note.text()
+    window.welcome.empty_button.click()
+    assert window.current_page_key() == "volunteers"
+
+
+def test_load_sample_data_from_the_welcome_page(qtbot: QtBot, window: MainWindow) -> None:
+    def fill_and_accept() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, SampleDataDialog):
+            QTimer.singleShot(20, fill_and_accept)
+            return
+        dialog.volunteers.setValue(60)
+        dialog.groups.setValue(4)
+        dialog.accept()
+
+    QTimer.singleShot(0, fill_and_accept)
+    window.welcome.sample_button.click()
+    qtbot.waitUntil(lambda: window.current_page_key() == "volunteers", timeout=30_000)
+    page = volunteers_page(window)
+    assert page.model.rowCount() >= 60
+    assert window.navigation.item(1).text() == "Groups (4)"
+    assert "volunteers" in page.result_label.text()
+
+
+def test_search_as_you_type_narrows_the_list(
+    qtbot: QtBot, window: MainWindow, make_volunteer: Callable[..., VolunteerRecord]
+) -> None:
+    make_volunteer(first_name="Gwyneth", last_name="Hughes")
+    make_volunteer(first_name="Gwion", last_name="Price")
+    make_volunteer(first_name="Siân", last_name="Roberts")
+    window.refresh()
+    window.show_page("volunteers")
+    page = volunteers_page(window)
+    assert page.model.rowCount() == 3
+    window.find_action.trigger()
+    assert page.search.hasFocus()
+    qtbot.keyClicks(page.search, "Gwy")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    assert shown_names(page) == ["Gwyneth Hughes"]
+    assert page.result_label.text() == "1 volunteer"
+    page.search.clear()
+    qtbot.keyClicks(page.search, "sian")  # accents do not matter when searching
+    qtbot.waitUntil(lambda: shown_names(page) == ["Siân Roberts"])
+
+
+def test_filters_narrow_the_list(
+    qtbot: QtBot,
+    window: MainWindow,
+    make_volunteer: Callable[..., VolunteerRecord],
+) -> None:
+    make_volunteer(first_name="Aled", status=VolunteerStatus.ACTIVE, postcode="SA62 5AA")
+    make_volunteer(first_name="Bethan", status=VolunteerStatus.PAUSED, postcode="LL55 4TT")
+    window.refresh()
+    window.show_page("volunteers")
+    page = volunteers_page(window)
+    page.status.setCurrentIndex(page.status.findData(VolunteerStatus.PAUSED.value))
+    assert [name.split()[0] for name in shown_names(page)] == ["Bethan"]
+    page.reset_filters()
+    qtbot.keyClicks(page.area, "SA62")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    assert shown_names(page)[0].startswith("Aled")
+
+
+def test_welsh_order_and_labels_follow_the_language(
+    qtbot: QtBot, window: MainWindow, make_volunteer: Callable[..., VolunteerRecord]
+) -> None:
+    make_volunteer(first_name="Llinos", last_name="Lewis")
+    make_volunteer(first_name="Lowri", last_name="Lewis")
+    window.refresh()
+    window.show_page("volunteers")
+    page = volunteers_page(window)
+    assert [n.split()[0] for n in shown_names(page)] == ["Llinos", "Lowri"]
+    english = {
+        "menu": window.menuBar().actions()[0].text(),
+        "header": page.model.headerData(0, Qt.Orientation.Horizontal),
+        "nav": window.navigation.item(0).text(),
+        "search": page.search_label.text(),
+    }
+    window.language_actions["cy"].trigger()
+    assert window.menuBar().actions()[0].text() != english["menu"]
+    assert page.model.headerData(0, Qt.Orientation.Horizontal) != english["header"]
+    assert window.navigation.item(0).text() != english["nav"]
+    assert page.search_label.text() != english["search"]
+    # In Welsh "ll" is one letter, after "l": Lowri comes before Llinos.
+    assert [n.split()[0] for n in shown_names(page)] == ["Lowri", "Llinos"]
+    window.language_actions["en"].trigger()
+    assert window.menuBar().actions()[0].text() == english["menu"]
+
+
+def test_delete_then_undo(
+    qtbot: QtBot, window: MainWindow, make_volunteer: Callable[..., VolunteerRecord]
+) -> None:
+    make_volunteer(first_name="Aled", last_name="Jones")
+    make_volunteer(first_name="Bethan", last_name="Jones")
+    window.refresh()
+    window.show_page("volunteers")
+    page = volunteers_page(window)
+    page.table.selectRow(0)
+    answer_next_message_box(QMessageBox.StandardButton.Yes)
+    window.delete_action.trigger()
+    assert shown_names(page) == ["Bethan Jones"]
+    assert "Aled Jones" in window.statusBar().currentMessage()
+    assert window.undo_action.isEnabled()
+    assert window.navigation.item(0).text() == "Volunteers (1)"
+    window.undo_action.trigger()
+    assert shown_names(page) == ["Aled Jones", "Bethan Jones"]
+    assert not window.undo_action.isEnabled()
+    assert window.navigation.item(0).text() == "Volunteers (2)"
+
+
+def test_delete_asks_first_and_no_keeps_the_record(
+    window: MainWindow, make_volunteer: Callable[..., VolunteerRecord]
+) -> None:
+    make_volunteer(first_name="Aled", last_name="Jones")
+    window.refresh()
+    window.show_page("volunteers")
+    page = volunteers_page(window)
+    page.table.selectRow(0)
+    answer_next_message_box(QMessageBox.StandardButton.No)
+    window.delete_action.trigger()
+    assert shown_names(page) == ["Aled Jones"]
+
+
+def test_window_layout_is_remembered(
     qtbot: QtBot, db: Database, make_volunteer: Callable[..., VolunteerRecord]
 ) -> None:
-    window = make_window(qtbot, db)
-    assert label(window, "count_volunteers") == "0"
+    make_volunteer()
+    first = MainWindow(Services.over(db))
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(780, 560)
+    first.show_page("groups")
+    size = (first.width(), first.height())
+    first.close()
+    second = MainWindow(Services.over(db))
+    qtbot.addWidget(second)
+    second.show()
+    assert second.current_page_key() == "groups"
+    assert (second.width(), second.height()) == size
+
+
+def test_opening_another_database_and_recent_files(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    other_path = tmp_path / "other.db"
+    other = open_database(other_path)
+    Services.over(other).volunteers  # noqa: B018 - a second, separate database
+    other.close()
+    assert window.open_database(other_path)
+    assert window.db_label.text() == str(other_path)
+    assert str(other_path) in window.windowTitle()
+    assert window.open_database(tmp_path / "cvcdesk.db") is True
+    window._fill_recent_menu()
+    texts = [action.text() for action in window.recent_menu.actions()]
+    assert any(str(other_path) in text for text in texts)
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_the_current_one_stays(
+    window: MainWindow, tmp_path: Path, db_path: Path
+) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("shopping list", encoding="utf-8")
+    seen: list[str] = []
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.accept()
+        else:
+            QTimer.singleShot(20, read_and_close)
+
+    QTimer.singleShot(0, read_and_close)
+    assert window.open_database(bogus) is False
+    assert seen and "notes.db" in seen[0]
+    assert "Traceback" not in seen[0]
+    assert window.db_label.text() == str(db_path)
+    assert bogus.read_text(encoding="utf-8") == "shopping list"
+
+
+def test_pages_still_to_come_say_what_will_be_there(window: MainWindow) -> None:
+    for key in ("alerts", "partners"):
+        window.show_page(key)
+        assert window.current_page_key() == key
+        body = window.page(key).findChild(QWidget, "empty_text")
+        assert body is not None and len(body.text()) > 40  # type: ignore[attr-defined]
+
+
+def test_shortcuts(window: MainWindow) -> None:
+    expected = {
+        window.new_action: "Ctrl+N",
+        window.find_action: "Ctrl+F",
+        window.print_action: "Ctrl+P",
+        window.save_action: "Ctrl+S",
+        window.refresh_action: "F5",
+        window.delete_action: "Del",
+        window.undo_action: "Ctrl+Z",
+    }
+    for action, keys in expected.items():
+        assert action.shortcut().toString() == keys, action.objectName()
+
+
+def test_every_control_has_an_accessible_name(
+    window: MainWindow, make_volunteer: Callable[..., VolunteerRecord]
+) -> None:
     make_volunteer()
     window.refresh()
-    assert label(window, "count_volunteers") == "1"
+    for key in ("volunteers", "groups", "activities"):
+        window.show_page(key)
+        page = window.page(key)
+        for kind in (QLineEdit, QComboBox, QCheckBox, QAbstractButton, QTableView, QListWidget):
+            for widget in page.findChildren(kind):
+                if widget.isVisibleTo(window) and widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
+                    assert widget.accessibleName(), f"{key}: {widget.objectName() or kind}"
 
 
-def test_switching_to_welsh_changes_visible_labels(qtbot: QtBot, db: Database) -> None:
-    window = make_window(qtbot, db)
-    english_menu = window.menuBar().actions()[0].text()
-    english_status = window.statusBar().currentMessage()
-    window.switch_language("cy")
-    assert window.menuBar().actions()[0].text() != english_menu
-    assert window.statusBar().currentMessage() != english_status
-    window.switch_language("en")
-    assert window.menuBar().actions()[0].text() == english_menu
+def test_long_work_runs_off_the_gui_thread_and_can_be_cancelled(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    seen: list[bool] = []
 
+    def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> int:
+        seen.append(threading.current_thread() is threading.main_thread())
+        progress(1, 2)
+        return 42
 
-def test_every_count_has_an_accessible_name(qtbot: QtBot, db: Database) -> None:
-    window = make_window(qtbot, db)
-    for name in ("count_volunteers", "count_groups", "count_activities", "count_shifts"):
-        widget = window.findChild(QLabel, name)
-        assert widget is not None and widget.accessibleName()
+    assert run_task(window, "Test", "Working", work) == 42
+    assert seen == [False]
+
+    def press_cancel() -> None:
+        from PySide6.QtWidgets import QProgressDialog
+
+        shown = [d for d in window.findChildren(QProgressDialog) if d.isVisible()]
+        if shown:
+            cancel_button = shown[0].findChild(QPushButton)
+            assert cancel_button is not None
+            cancel_button.click()
+        else:
+            QTimer.singleShot(10, press_cancel)
+
+    QTimer.singleShot(0, press_cancel)
+    services = window.services
+    with pytest.raises(TaskCancelled):
+        run_task(
+            window,
+            "Sample",
+            "Making",
+            lambda progress, cancelled: services.demo.generate(
+                volunteers=20_000, groups=50, progress=progress, cancelled=cancelled
+            ),
+        )
+    assert services.maintenance.counts().volunteers == 0

@@ -1,0 +1,138 @@
+"""A read-only table model that pages through a service instead of holding every row.
+
+The row count comes from one COUNT query; rows are fetched a page at a time when the view
+asks for them, and only a bounded number of pages stay in memory, so a 100,000-volunteer
+database costs a few hundred rows of memory however far the coordinator scrolls.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+Row = TypeVar("Row")
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column(Generic[Row]):
+    """One column: a key, a header (translated when shown) and how to display a row's value."""
+
+    key: str
+    header: Callable[[], str]
+    display: Callable[[Row], str]
+    sort_key: str | None = None  # the service's order name; None = not sortable
+    align_right: bool = False
+
+
+class PagedTableModel(QAbstractTableModel, Generic[Row]):
+    PAGE_SIZE = 200
+    MAX_PAGES = 12
+
+    def __init__(
+        self,
+        columns: Sequence[Column[Row]],
+        count: Callable[[], int],
+        fetch: Callable[[int, int, str, bool], list[Row]],
+        *,
+        default_sort: str = "name",
+    ) -> None:
+        super().__init__()
+        self._columns = list(columns)
+        self._count_fn = count
+        self._fetch_fn = fetch
+        self._rows = 0
+        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+        self._order = default_sort
+        self._descending = False
+        self.pages_fetched = 0  # for tests and benchmarks: how many queries the view caused
+
+    # -- what the view asks -------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._rows
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self._columns[section].header()
+            if role == Qt.ItemDataRole.ToolTipRole and self._columns[section].sort_key:
+                return self._columns[section].header()
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.row_at(index.row())
+        if row is None:
+            return None
+        column = self._columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return column.display(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return row
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = self._columns[column].sort_key if 0 <= column < len(self._columns) else None
+        if key is None:
+            return
+        self._order, self._descending = key, order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    def is_sortable(self, column: int) -> bool:
+        return 0 <= column < len(self._columns) and self._columns[column].sort_key is not None
+
+    # -- for pages ----------------------------------------------------------------------
+    def row_at(self, row: int) -> Row | None:
+        if not 0 <= row < self._rows:
+            return None
+        page_no, offset = divmod(row, self.PAGE_SIZE)
+        page = self._pages.get(page_no)
+        if page is None:
+            page = self._fetch_fn(
+                page_no * self.PAGE_SIZE, self.PAGE_SIZE, self._order, self._descending
+            )
+            self.pages_fetched += 1
+            self._pages[page_no] = page
+            while len(self._pages) > self.MAX_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_no)
+        return page[offset] if offset < len(page) else None
+
+    def cached_rows(self) -> int:
+        return sum(len(page) for page in self._pages.values())
+
+    def reload(self) -> None:
+        """Count again and forget cached pages (after a search, filter, sort or edit)."""
+        self.beginResetModel()
+        self._pages.clear()
+        self._rows = self._count_fn()
+        self.endResetModel()
+
+    def retranslate(self) -> None:
+        """Headers and displayed values follow the language (labels, dates, Welsh order)."""
+        self.reload()
+        if self._columns:
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._columns) - 1)
+
+    def row_number_of(self, predicate: Callable[[Row], bool]) -> int | None:
+        """The row of the first cached row matching `predicate` (used to reselect after edits)."""
+        for page_no, page in self._pages.items():
+            for offset, row in enumerate(page):
+                if predicate(row):
+                    return page_no * self.PAGE_SIZE + offset
+        return None
