@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 _WIDTH_MS = 15
 _WIDTH_COUNTER = 6
+_MAX_COUNTER = 10**_WIDTH_COUNTER - 1
 
 
 @dataclass(frozen=True, order=True)
@@ -24,7 +25,13 @@ class Timestamp:
     @classmethod
     def decode(cls, text: str) -> Timestamp:
         wall, counter, instance = text.split("-", 2)
-        if len(wall) != _WIDTH_MS or len(counter) != _WIDTH_COUNTER or not instance:
+        if (
+            len(wall) != _WIDTH_MS
+            or len(counter) != _WIDTH_COUNTER
+            or not instance
+            or not (wall + counter).isascii()
+            or not (wall + counter).isdigit()
+        ):
             raise ValueError(text)
         return cls(int(wall), int(counter), instance)
 
@@ -59,8 +66,11 @@ class HybridClock:
             physical = int(self._wall_clock() * 1000)
             if physical > self._wall_ms:
                 self._wall_ms, self._counter = physical, 0
-            else:
+            elif self._counter < _MAX_COUNTER:
                 self._counter += 1
+            else:
+                # The counter's width is fixed so the text form sorts; borrow a millisecond.
+                self._wall_ms, self._counter = self._wall_ms + 1, 0
             return Timestamp(self._wall_ms, self._counter, self._instance).encode()
 
     def observe(self, remote: str) -> None:

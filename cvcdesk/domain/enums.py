@@ -16,9 +16,12 @@ class LabelledEnum(StrEnum):
 
     @classmethod
     def parse(cls, value: str) -> LabelledEnum:
-        text = value.strip().lower().replace(" ", "_").replace("-", "_")
+        def simple(text: str) -> str:
+            return "_".join(text.strip().lower().replace("-", " ").split())
+
+        wanted = simple(value)
         for member in cls:
-            if text in (member.value, _(_LABELS[member]).lower(), _LABELS[member].lower()):
+            if wanted in (member.value, simple(_(_LABELS[member])), simple(_LABELS[member])):
                 return member
         raise ValueError(value)
 

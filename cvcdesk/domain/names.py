@@ -16,12 +16,19 @@ _ENGLISH_RANK = {letter: index for index, letter in enumerate("abcdefghijklmnopq
 # Codes are two characters from a printable range, so keys sort correctly as plain text
 # (binary comparison in SQLite, no collation function needed on a 100k-row ORDER BY).
 _BASE = 0x30
+# Letters that carry no combining accent in Unicode, so NFKD leaves them whole
+# ('Łukasz' would otherwise sort under U and never match 'Lukasz').
+_PLAIN_LETTERS = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
 
 
 def fold(text: str) -> str:
     """Case- and accent-folded text for comparison only: 'Siân Glyndŵr' -> 'sian glyndwr'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(
+        _PLAIN_LETTERS
+    )
 
 
 def _code(rank: int) -> str:

@@ -61,6 +61,10 @@ def postcode_area_code(text: str) -> str:
     compact = _SPACES_RE.sub("", text or "").upper()
     if _POSTCODE_RE.match(compact):
         return f"{compact[:-3]} {compact[-3:]}"
+    words = (text or "").upper().split()
+    if len(words) == 2 and _DISTRICT_RE.match(words[0]) and re.fullmatch("[0-9]", words[1]):
+        # "SA6 1" is a sector of SA6; without the space it would read as district SA61.
+        return f"{words[0]} {words[1]}"
     if _DISTRICT_RE.match(compact):
         return compact
     if _SECTOR_RE.match(compact):
@@ -88,7 +92,7 @@ def postcode_parts(postcode: str) -> PostcodeParts:
 
 
 def normalise_phone(text: str, *, field: str = "phone") -> str:
-    """'07700 900123' or '+44 (0)7700-900123' -> '+447700900123' (E.164), UK by default."""
+    """'07712 345678' or '+44 (0)7712-345678' -> '+447712345678' (E.164), UK by default."""
     raw = (text or "").strip()
     # People often write the UK trunk zero in brackets after the country code.
     candidate = raw.replace("(0)", "")
@@ -110,7 +114,7 @@ def normalise_phone(text: str, *, field: str = "phone") -> str:
 
 
 def display_phone(e164: str) -> str:
-    """'+447700900123' -> '07700 900123' for UK numbers, international format otherwise."""
+    """'+447712345678' -> '07712 345678' for UK numbers, international format otherwise."""
     try:
         number = phonenumbers.parse(e164, "GB")
     except phonenumbers.NumberParseException:

@@ -13,14 +13,21 @@ from cvcdesk.i18n import _
 
 def integrity_problems(path: Path) -> list[str]:
     """The rows of PRAGMA integrity_check other than 'ok' (an empty list is a healthy file)."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return [str(exc)]
     try:
         rows = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         return [str(exc)]
     finally:
         conn.close()
-    return [row for row in rows if row != "ok"]
+    # SQLite may pack many findings into one row under a "*** in database main ***" heading;
+    # one finding per line keeps the message shown to the user short.
+    lines = [line.strip() for row in rows for line in str(row).splitlines()]
+    problems = [line for line in lines if line and line != "ok" and not line.startswith("***")]
+    return problems or [str(row) for row in rows if row != "ok"]
 
 
 def backup_sqlite(source: Path, destination: Path) -> Path:

@@ -99,7 +99,7 @@ def inspect_sqlite_file(path: Path) -> FileState:
             )
         ) from None
     if app_id != APPLICATION_ID:
-        if not tables:
+        if not tables and app_id == 0:
             return FileState(fresh=True)
         raise DatabaseError(
             _(
