@@ -86,7 +86,7 @@ class ActivityService(ServiceBase):
                         title_cy=r[2],
                         group_uuid=r[3],
                         group_name=(r[5] if lang == "cy" and r[5] else r[4]),
-                        service=r[6] or "",
+                        service=r[7] or r[6] or "",  # the label in the language asked for
                         area=r[8] or "",
                         place=r[9],
                         next_shift=next_at,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QTableView
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
@@ -27,6 +28,7 @@ class Column(Generic[Row]):
     display: Callable[[Row], str]
     sort_key: str | None = None  # the service's order name; None = not sortable
     align_right: bool = False
+    width: int = 12  # starting width in average characters (the user's widths are remembered)
 
 
 class PagedTableModel(QAbstractTableModel, Generic[Row]):
@@ -92,6 +94,10 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         self._order, self._descending = key, order == Qt.SortOrder.DescendingOrder
         self.reload()
 
+    @property
+    def columns(self) -> list[Column[Row]]:
+        return list(self._columns)
+
     def is_sortable(self, column: int) -> bool:
         return 0 <= column < len(self._columns) and self._columns[column].sort_key is not None
 
@@ -136,3 +142,11 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
                 if predicate(row):
                     return page_no * self.PAGE_SIZE + offset
         return None
+
+
+def apply_column_widths(view: QTableView, columns: Sequence[Column[Any]]) -> None:
+    """Starting widths that fit typical values in the current font (follows its size)."""
+    metrics = view.fontMetrics()
+    header = view.horizontalHeader()
+    for section, column in enumerate(columns):
+        header.resizeSection(section, metrics.averageCharWidth() * column.width + 16)

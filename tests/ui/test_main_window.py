@@ -49,8 +49,13 @@ def volunteers_page(window: MainWindow) -> VolunteersPage:
 
 
 def shown_names(page: VolunteersPage) -> list[str]:
-    model = page.table.model()
-    return [model.index(row, 0).data() for row in range(model.rowCount())]
+    """The volunteers on the page, top to bottom, as "First Last"."""
+    model = page.model
+    names = []
+    for row in range(model.rowCount()):
+        record = model.index(row, 0).data(Qt.ItemDataRole.UserRole)
+        names.append(record.display_name)
+    return names
 
 
 def answer_next_message_box(button: QMessageBox.StandardButton) -> None:

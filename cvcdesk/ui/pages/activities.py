@@ -21,7 +21,7 @@ from cvcdesk.domain.activity import ActivityRow
 from cvcdesk.i18n import _, current_language, format_datetime, format_number, ngettext
 from cvcdesk.services.registry import Services
 from cvcdesk.ui.common import Retranslating, label_for
-from cvcdesk.ui.table_model import Column, PagedTableModel
+from cvcdesk.ui.table_model import Column, PagedTableModel, apply_column_widths
 
 
 def _title(row: ActivityRow) -> str:
@@ -31,16 +31,20 @@ def _title(row: ActivityRow) -> str:
 
 
 def _next(row: ActivityRow) -> str:
-    return format_datetime(row.next_shift, "medium") if row.next_shift else _("None planned")
+    return (
+        format_datetime(row.next_shift, "EEE d MMM y, HH:mm")
+        if row.next_shift
+        else _("None planned")
+    )
 
 
 COLUMNS: list[Column[ActivityRow]] = [
-    Column("title", lambda: _("Activity"), _title),
-    Column("group", lambda: _("Group"), lambda r: r.group_name),
-    Column("service", lambda: _("Service"), lambda r: r.service),
-    Column("area", lambda: _("Area"), lambda r: r.area),
-    Column("place", lambda: _("Place"), lambda r: r.place),
-    Column("next", lambda: _("Next shift"), _next),
+    Column("title", lambda: _("Activity"), _title, width=26),
+    Column("group", lambda: _("Group"), lambda r: r.group_name, width=30),
+    Column("service", lambda: _("Service"), lambda r: r.service, width=26),
+    Column("area", lambda: _("Area"), lambda r: r.area, width=7),
+    Column("place", lambda: _("Place"), lambda r: r.place, width=20),
+    Column("next", lambda: _("Next shift"), _next, width=22),
 ]
 
 
@@ -76,6 +80,8 @@ class ActivitiesPage(Retranslating, QWidget):
             ),
         )
         self.table.setModel(self.model)
+        self.table.setWordWrap(False)
+        apply_column_widths(self.table, COLUMNS)
         layout.addWidget(self.table, 1)
         self.result_label = QLabel(self)
         layout.addWidget(self.result_label)

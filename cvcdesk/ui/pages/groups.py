@@ -25,11 +25,11 @@ def _name(row: OrganisationRow) -> str:
 
 
 COLUMNS: list[Column[OrganisationRow]] = [
-    Column("name", lambda: _("Name"), _name, "name"),
-    Column("kind", lambda: _("Kind"), lambda r: r.kind.label, "kind"),
-    Column("postcode", lambda: _("Postcode"), lambda r: r.postcode, "postcode"),
-    Column("phone", lambda: _("Phone"), lambda r: _phone(r.phone)),
-    Column("email", lambda: _("E-mail"), lambda r: r.email),
+    Column("name", lambda: _("Name"), _name, "name", width=34),
+    Column("kind", lambda: _("Kind"), lambda r: r.kind.label, "kind", width=18),
+    Column("postcode", lambda: _("Postcode"), lambda r: r.postcode, "postcode", width=9),
+    Column("phone", lambda: _("Phone"), lambda r: _phone(r.phone), width=14),
+    Column("email", lambda: _("E-mail"), lambda r: r.email, width=30),
     Column(
         "volunteers",
         lambda: _("Volunteers"),

@@ -22,7 +22,7 @@ from cvcdesk.domain.errors import CvcError
 from cvcdesk.i18n import _
 from cvcdesk.services.registry import Services
 from cvcdesk.ui.common import Retranslating, show_error
-from cvcdesk.ui.table_model import PagedTableModel
+from cvcdesk.ui.table_model import PagedTableModel, apply_column_widths
 
 
 class RecordsPage(Retranslating, QWidget):
@@ -64,6 +64,7 @@ class RecordsPage(Retranslating, QWidget):
         self._layout.addWidget(self.result_label)
         self.model = self.create_model()
         self.table.setModel(self.model)
+        apply_column_widths(self.table, self.model.columns)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._on_sort_indicator)
         self._sort_column, self._sort_order = 0, Qt.SortOrder.AscendingOrder
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)

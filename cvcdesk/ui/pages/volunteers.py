@@ -43,17 +43,24 @@ def _consent(row: VolunteerRow) -> str:
     return _("Yes") if row.consent_share else _("No")
 
 
+def _name(row: VolunteerRow) -> str:
+    first = row.known_as or row.first_name
+    if row.last_name and first:
+        return _("{last_name}, {first_name}").format(last_name=row.last_name, first_name=first)
+    return row.last_name or first
+
+
 COLUMNS: list[Column[VolunteerRow]] = [
-    Column("name", lambda: _("Name"), lambda r: r.display_name, "name"),
-    Column("reference", lambda: _("Reference"), lambda r: r.reference, "reference"),
-    Column("postcode", lambda: _("Postcode"), lambda r: r.postcode, "postcode"),
-    Column("phone", lambda: _("Phone"), lambda r: _phone(r.phone)),
-    Column("email", lambda: _("E-mail"), lambda r: r.email),
-    Column("groups", lambda: _("Groups"), lambda r: r.groups),
-    Column("status", lambda: _("Status"), lambda r: r.status.label, "status"),
-    Column("dbs", lambda: _("DBS check"), lambda r: r.dbs_level.label),
-    Column("dbs_due", lambda: _("DBS renewal due"), _dbs_due, "dbs_renewal_due"),
-    Column("consent", lambda: _("Shares with partners"), _consent),
+    Column("name", lambda: _("Name"), _name, "name", width=26),
+    Column("reference", lambda: _("Reference"), lambda r: r.reference, "reference", width=10),
+    Column("postcode", lambda: _("Postcode"), lambda r: r.postcode, "postcode", width=9),
+    Column("phone", lambda: _("Phone"), lambda r: _phone(r.phone), width=14),
+    Column("email", lambda: _("E-mail"), lambda r: r.email, width=28),
+    Column("groups", lambda: _("Groups"), lambda r: r.groups, width=24),
+    Column("status", lambda: _("Status"), lambda r: r.status.label, "status", width=11),
+    Column("dbs", lambda: _("DBS check"), lambda r: r.dbs_level.label, width=11),
+    Column("dbs_due", lambda: _("DBS renewal due"), _dbs_due, "dbs_renewal_due", width=16),
+    Column("consent", lambda: _("Shares with partners"), _consent, width=18),
 ]
 
 
