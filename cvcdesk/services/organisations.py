@@ -145,13 +145,16 @@ class OrganisationService(ServiceBase):
         language: str | None = None,
         include_deleted: bool = False,
     ) -> builtins.list[OrganisationRow]:
+        # Counted from one covering index; deleted volunteers are few, so they are excluded
+        # by a small list rather than by reading each member's volunteer row.
+        deleted_volunteers = select(m.Volunteer.id).where(m.Volunteer.deleted.is_(True))
         members = (
-            select(func.count(m.Membership.id))
-            .join(m.Volunteer, m.Volunteer.id == m.Membership.volunteer_id)
+            select(func.count())
+            .select_from(m.Membership)
             .where(
                 m.Membership.organisation_id == m.Organisation.id,
                 m.Membership.deleted.is_(False),
-                m.Volunteer.deleted.is_(False),
+                m.Membership.volunteer_id.not_in(deleted_volunteers),
             )
             .scalar_subquery()
         )
@@ -193,6 +196,21 @@ class OrganisationService(ServiceBase):
                     volunteers=int(r[7] or 0),
                 )
                 for r in session.execute(stmt)
+            ]
+
+    def names(self, language: str | None = None) -> builtins.list[tuple[str, str]]:
+        """(uuid, name) of every live group in alphabetical order: for pick lists."""
+        lang = language or current_language()
+        key = m.Organisation.sort_key_cy if lang == "cy" else m.Organisation.sort_key_en
+        stmt = (
+            select(m.Organisation.uuid, m.Organisation.name_en, m.Organisation.name_cy)
+            .where(m.Organisation.deleted.is_(False))
+            .order_by(key, m.Organisation.id)
+        )
+        with self._read() as session:
+            return [
+                (uuid, (cy if lang == "cy" and cy else en or cy))
+                for uuid, en, cy in session.execute(stmt)
             ]
 
     def services(self, language: str | None = None) -> builtins.list[tuple[str, str]]:

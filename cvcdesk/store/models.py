@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -161,6 +162,15 @@ class Skill(Base):
 
 class Volunteer(Shareable, Base):
     __tablename__ = "volunteer"
+    # Tiny: only deleted volunteers, so "leave out the deleted" costs almost nothing.
+    __table_args__ = (
+        Index(
+            "ix_volunteer_deleted",
+            "id",
+            sqlite_where=text("deleted = 1"),
+            postgresql_where=text("deleted"),
+        ),
+    )
     reference: Mapped[str] = mapped_column(String(60), default="", index=True)
     first_name: Mapped[str] = mapped_column(String(200))
     last_name: Mapped[str] = mapped_column(String(200))
@@ -239,7 +249,11 @@ class AwayPeriod(Base):
 
 class Membership(Shareable, Base):
     __tablename__ = "membership"
-    __table_args__ = (UniqueConstraint("volunteer_id", "organisation_id"),)
+    __table_args__ = (
+        UniqueConstraint("volunteer_id", "organisation_id"),
+        # Covers counting a group's live members without reading the rows themselves.
+        Index("ix_membership_org_live", "organisation_id", "deleted", "volunteer_id"),
+    )
     volunteer_id: Mapped[int] = mapped_column(
         ForeignKey("volunteer.id", ondelete="CASCADE"), index=True
     )

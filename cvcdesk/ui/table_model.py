@@ -51,6 +51,7 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self._order = default_sort
         self._descending = False
+        self._loaded = False
         self.pages_fetched = 0  # for tests and benchmarks: how many queries the view caused
 
     # -- what the view asks -------------------------------------------------------------
@@ -72,27 +73,42 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
             return str(section + 1)
         return None
 
+    _WANTED_ROLES = frozenset(
+        (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+            Qt.ItemDataRole.UserRole,
+        )
+    )
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # The view asks for a dozen roles per cell on every paint: answer the ones we do not
+        # use before touching any row.
+        if role not in self._WANTED_ROLES or not index.isValid():
+            return None
+        column = self._columns[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column.align_right:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return None
         row = self.row_at(index.row())
         if row is None:
             return None
-        column = self._columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return column.display(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return row
-        return None
+        return column.display(row)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = self._columns[column].sort_key if 0 <= column < len(self._columns) else None
         if key is None:
             return
-        self._order, self._descending = key, order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        wanted = (key, order == Qt.SortOrder.DescendingOrder)
+        if wanted == (self._order, self._descending):
+            return
+        self._order, self._descending = wanted
+        if self._loaded:
+            self.reload()
 
     @property
     def columns(self) -> list[Column[Row]]:
@@ -127,11 +143,13 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         self.beginResetModel()
         self._pages.clear()
         self._rows = self._count_fn()
+        self._loaded = True
         self.endResetModel()
 
     def retranslate(self) -> None:
         """Headers and displayed values follow the language (labels, dates, Welsh order)."""
-        self.reload()
+        if self._loaded:
+            self.reload()
         if self._columns:
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._columns) - 1)
 

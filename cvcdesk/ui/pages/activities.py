@@ -94,8 +94,8 @@ class ActivitiesPage(Retranslating, QWidget):
         self.group.blockSignals(True)
         self.group.clear()
         self.group.addItem(_("All groups"), "")
-        for row in self._services.organisations.list(limit=None, language=language):
-            self.group.addItem(row.name(language), row.uuid)
+        for uuid, name in self._services.organisations.names(language):
+            self.group.addItem(name, uuid)
         self.group.setCurrentIndex(max(self.group.findData(current), 0) if current else 0)
         self.group.blockSignals(False)
 

@@ -170,8 +170,8 @@ class VolunteersPage(RecordsPage):
     def reload_choices(self) -> None:
         """Fill the filter lists from the database, in the current language."""
         language = current_language()
-        groups = self._services.organisations.list(limit=None, language=language)
-        self._fill_combo(self.group, [(g.uuid, g.name(language)) for g in groups], _("All groups"))
+        groups = self._services.organisations.names(language)
+        self._fill_combo(self.group, groups, _("All groups"))
         self._fill_combo(
             self.status, [(s.value, s.label) for s in VolunteerStatus], _("Any status")
         )
