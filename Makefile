@@ -15,8 +15,8 @@ run: system-deps $(STAMP)
 test: system-deps $(DEV_STAMP) lint unit
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check cvcdesk tests
-	$(VENV)/bin/ruff format --check cvcdesk tests
+	$(VENV)/bin/ruff check cvcdesk tests tools
+	$(VENV)/bin/ruff format --check cvcdesk tests tools
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
@@ -25,6 +25,13 @@ unit: $(DEV_STAMP)
 
 bench: system-deps $(DEV_STAMP) $(VENV)/.installed-bench
 	QT_QPA_PLATFORM=offscreen $(PY) tests/benchmarks/run.py $(ARGS)
+
+# Screenshots of the main views in English and Welsh under Xvfb (a real X server and fonts).
+screenshots: system-deps $(STAMP)
+	@command -v xvfb-run >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -q xvfb xauth >/dev/null; \
+		else echo "Screenshots need Xvfb: sudo apt-get install -y xvfb xauth"; exit 1; fi; }
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1400x900x24" $(PY) tools/screenshots.py
 
 translations: $(DEV_STAMP)
 	mkdir -p resources/translations

@@ -47,6 +47,7 @@ class GroupsPage(RecordsPage):
         super().__init__(services, parent)
         self.setObjectName("groups_page")
         self.retranslate_ui()
+        self.apply_query()
 
     def create_model(self) -> PagedTableModel[Any]:
         return PagedTableModel(COLUMNS, count=self._load, fetch=self._page)

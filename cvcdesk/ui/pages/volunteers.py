@@ -117,6 +117,7 @@ class VolunteersPage(RecordsPage):
         self.setTabOrder(self.dbs_due, self.clear_filters)
         self.setTabOrder(self.clear_filters, self.table)
         self.retranslate_ui()
+        self.apply_query()
 
     # -- model ---------------------------------------------------------------------------
     def create_model(self) -> PagedTableModel[Any]:
