@@ -64,3 +64,11 @@ def test_weekdays_round_trip_through_day_numbers() -> None:
     assert days.indexes() == [1, 3]
     assert Weekdays.ALL.indexes() == list(range(7))
     assert Weekdays.from_indexes([]) == Weekdays.NONE
+
+
+def test_members_with_the_same_value_in_different_enums_keep_their_own_labels() -> None:
+    from cvcdesk.domain.enums import DbsLevel, WelshFluency
+
+    assert WelshFluency.NONE.value == DbsLevel.NONE.value == "none"
+    assert WelshFluency.NONE.label == "No Welsh"
+    assert DbsLevel.NONE.label == "No check"
