@@ -19,6 +19,28 @@ VIEWS = ("volunteers", "groups", "activities", "alerts", "welcome")
 SIZE = (1280, 760)
 
 
+def form_shots(window: object, services: object, language: str) -> None:
+    """The volunteer and group forms, opened on the first record of each list."""
+    from PySide6.QtWidgets import QApplication
+
+    from cvcdesk.ui.forms import GroupForm, VolunteerForm
+
+    volunteer = services.volunteers.list(limit=1)[0]  # type: ignore[attr-defined]
+    group = services.organisations.list(limit=1)[0]  # type: ignore[attr-defined]
+    for name, form in (
+        ("volunteer-form", VolunteerForm(services, volunteer.uuid, window)),  # type: ignore[arg-type]
+        ("group-form", GroupForm(services, group.uuid, window)),  # type: ignore[arg-type]
+    ):
+        form.show()
+        for _ in range(20):
+            QApplication.processEvents()
+        target = OUT / f"{name}-{language}.png"
+        form.grab().save(str(target))
+        print(target.relative_to(OUT.parent.parent))
+        form.done(0)
+        form.deleteLater()
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="cvcdesk-shots-"))
     os.environ["CVCDESK_DATA_DIR"] = str(work / "user-data")
@@ -53,6 +75,8 @@ def main() -> int:
             target = OUT / f"{view}-{language}.png"
             window.grab().save(str(target))
             print(target.relative_to(OUT.parent.parent))
+            if view == "volunteers":
+                form_shots(window, services, language)
             window.close()
             window.deleteLater()
             QApplication.processEvents()

@@ -32,7 +32,8 @@ class EmptyStatePage(Retranslating, QWidget):
         self.body = QLabel(self)
         self.body.setObjectName("empty_text")
         self.body.setWordWrap(True)
-        self.body.setMaximumWidth(640)
+        self._text_width = self.body.fontMetrics().averageCharWidth() * 70
+        self.body.setFixedWidth(self._text_width)
         for label in (self.heading, self.body):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
@@ -44,6 +45,7 @@ class EmptyStatePage(Retranslating, QWidget):
     def retranslate_ui(self) -> None:
         self.heading.setText(self._heading_text())
         self.body.setText(self._body_text())
+        self.body.setMinimumHeight(self.body.heightForWidth(self._text_width))
         self.heading.setAccessibleName(self._heading_text())
         self.body.setAccessibleName(self._body_text())
 

@@ -105,7 +105,9 @@ class WelcomePage(Retranslating, QWidget):
         outer = QVBoxLayout(self)
         column = QWidget(self)
         column.setObjectName("welcome_column")
-        column.setMaximumWidth(640)
+        # About 70 characters wide in the user's font, so wrapped text keeps its full height.
+        self._column_width = column.fontMetrics().averageCharWidth() * 70
+        column.setFixedWidth(self._column_width)
         layout = QVBoxLayout(column)
         layout.setSpacing(12)
         self.heading = QLabel(column)
@@ -153,6 +155,9 @@ class WelcomePage(Retranslating, QWidget):
         self.import_button.setText(_("&Import a spreadsheet…"))
         self.import_button.setAccessibleName(_("Import a spreadsheet"))
         self.import_note.setText(_("Importing spreadsheets is not available in this version yet."))
+        for label in (self.body, self.import_note):
+            # Wrapped labels get the height their text needs at the column's width.
+            label.setMinimumHeight(label.heightForWidth(self._column_width))
         self.empty_button.setText(_("&Start with an empty database"))
         self.empty_button.setAccessibleName(_("Start with an empty database"))
 
