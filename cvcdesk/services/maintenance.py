@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import ScalarSelect, func, select, text
 
 from cvcdesk.domain.errors import DatabaseError
@@ -86,6 +84,9 @@ class MaintenanceService(ServiceBase):
             revision = str(
                 connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
             )
+            from alembic.autogenerate import compare_metadata  # only for checks (0.3 s)
+            from alembic.migration import MigrationContext
+
             context = MigrationContext.configure(
                 connection, opts={"compare_type": True, "render_as_batch": True}
             )

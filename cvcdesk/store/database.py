@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
+import re
 import sqlite3
 import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
@@ -30,6 +29,9 @@ from cvcdesk.i18n import _
 from cvcdesk.store.backup import backup_sqlite
 from cvcdesk.store.models import Instance
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x43564344  # "CVCD" in the SQLite header marks the file as ours
@@ -39,19 +41,44 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config  # imported only when a schema must change (0.3 s)
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
+_REVISION_LINE = re.compile(
+    r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:["']([^"']+)["']|None)""", re.MULTILINE
+)
+
+
+@functools.cache
+def _revision_graph() -> dict[str, str | None]:
+    """revision -> down_revision, read from the migration files without importing Alembic.
+
+    Opening an up-to-date database (every start of the app) then needs no Alembic at all.
+    """
+    graph: dict[str, str | None] = {}
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(
+            (key, value or None) for key, value in _REVISION_LINE.findall(path.read_text("utf-8"))
+        )
+        if found.get("revision"):
+            graph[str(found["revision"])] = found.get("down_revision")
+    return graph
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    graph = _revision_graph()
+    heads = set(graph) - {down for down in graph.values() if down}
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations must form one line; heads: {sorted(heads)}")
+    return heads.pop()
 
 
 def known_revisions() -> set[str]:
-    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return set(_revision_graph())
 
 
 @dataclass
@@ -306,6 +333,8 @@ def _open_sqlite(
                     connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
                 config = alembic_config()
                 config.attributes["connection"] = connection
+                from alembic import command
+
                 command.upgrade(config, "head")
         database = _finish_open(f"sqlite:///{path}", engine)
     except DatabaseError:
@@ -340,6 +369,8 @@ def _open_server_database(url: str) -> Database:
                         "The database was written by a newer version of cvcdesk (schema {found})."
                     ).format(found=current)
                 )
+            from alembic import command
+
             command.upgrade(config, "head")
         return _finish_open(url, engine)
     except DatabaseError:
