@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cvcdesk.services.activities import ActivityService
+from cvcdesk.services.alerts import AlertService
 from cvcdesk.services.demo import DemoService
 from cvcdesk.services.exports import ExportService
 from cvcdesk.services.maintenance import MaintenanceService
+from cvcdesk.services.merge import MergeService
 from cvcdesk.services.organisations import OrganisationService
 from cvcdesk.services.volunteers import VolunteerService
 from cvcdesk.store.database import Database, open_database
@@ -23,6 +25,8 @@ class Services:
     maintenance: MaintenanceService
     demo: DemoService
     exports: ExportService
+    alerts: AlertService
+    merge: MergeService
 
     @classmethod
     def over(cls, database: Database, *, actor: str | None = None) -> Services:
@@ -34,6 +38,8 @@ class Services:
             maintenance=MaintenanceService(database, actor=actor),
             demo=DemoService(database, actor=actor),
             exports=ExportService(database, actor=actor),
+            alerts=AlertService(database, actor=actor),
+            merge=MergeService(database, actor=actor),
         )
 
     @classmethod

@@ -28,6 +28,7 @@ from cvcdesk.i18n import _, current_language, format_number, set_language
 from cvcdesk.services.registry import Services
 from cvcdesk.ui.common import Retranslating, show_error
 from cvcdesk.ui.pages.activities import ActivitiesPage
+from cvcdesk.ui.pages.alerts import AlertsPage
 from cvcdesk.ui.pages.groups import GroupsPage
 from cvcdesk.ui.pages.placeholder import EmptyStatePage
 from cvcdesk.ui.pages.records import RecordsPage
@@ -217,16 +218,10 @@ class MainWindow(Retranslating, QMainWindow):
         volunteers = VolunteersPage(services, self.stack)
         groups = GroupsPage(services, self.stack)
         activities = ActivitiesPage(services, self.stack)
-        alerts = EmptyStatePage(
-            "alerts_page",
-            lambda: _("Alerts"),
-            lambda: _(
-                "Alerts will show where effort is duplicated: the same person registered "
-                "twice, two groups covering the same streets with the same service, a "
-                "household helped twice, or a volunteer booked on two shifts at once."
-            ),
-            self.stack,
-        )
+        alerts = AlertsPage(services, self.stack)
+        alerts.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        alerts.alerts_changed.connect(self._on_records_changed)
+        alerts.records_changed.connect(self._on_alert_records_changed)
         partners = EmptyStatePage(
             "partners_page",
             lambda: _("Partners and sync"),
@@ -349,6 +344,14 @@ class MainWindow(Retranslating, QMainWindow):
                 refresh()
         self._show_counts()
         self._on_navigate(self.navigation.currentRow())
+
+    def _on_alert_records_changed(self) -> None:
+        """A merge or an edit from the Alerts page: the lists must show it too."""
+        for key in ("volunteers", "groups"):
+            page = self._pages[key]
+            if isinstance(page, RecordsPage):
+                page.refresh()
+        self._on_records_changed()
 
     def _on_records_changed(self) -> None:
         self._counts = self._services.maintenance.counts()

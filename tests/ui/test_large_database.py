@@ -25,9 +25,7 @@ def big_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 @pytest.mark.slow
-def test_model_reports_every_row_but_holds_only_a_few_pages(
-    qtbot: QtBot, big_db: Database
-) -> None:
+def test_model_reports_every_row_but_holds_only_a_few_pages(qtbot: QtBot, big_db: Database) -> None:
     page = VolunteersPage(Services.over(big_db))
     qtbot.addWidget(page)
     page.resize(1000, 700)

@@ -277,7 +277,7 @@ def test_a_file_that_is_not_a_database_is_refused_and_the_current_one_stays(
 
 
 def test_pages_still_to_come_say_what_will_be_there(window: MainWindow) -> None:
-    for key in ("alerts", "partners"):
+    for key in ("partners",):
         window.show_page(key)
         assert window.current_page_key() == key
         body = window.page(key).findChild(QWidget, "empty_text")
