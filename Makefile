@@ -21,7 +21,7 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/lint-imports
 
 unit: $(DEV_STAMP)
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -n auto
 
 bench: system-deps $(DEV_STAMP) $(VENV)/.installed-bench
 	QT_QPA_PLATFORM=offscreen $(PY) tests/benchmarks/run.py $(ARGS)
