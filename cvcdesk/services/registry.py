@@ -12,6 +12,8 @@ from cvcdesk.services.exports import ExportService
 from cvcdesk.services.maintenance import MaintenanceService
 from cvcdesk.services.merge import MergeService
 from cvcdesk.services.organisations import OrganisationService
+from cvcdesk.services.roster_printing import RosterPrintService
+from cvcdesk.services.rosters import RosterService
 from cvcdesk.services.volunteers import VolunteerService
 from cvcdesk.store.database import Database, open_database
 
@@ -27,6 +29,8 @@ class Services:
     exports: ExportService
     alerts: AlertService
     merge: MergeService
+    rosters: RosterService
+    printing: RosterPrintService
 
     @classmethod
     def over(cls, database: Database, *, actor: str | None = None) -> Services:
@@ -40,6 +44,8 @@ class Services:
             exports=ExportService(database, actor=actor),
             alerts=AlertService(database, actor=actor),
             merge=MergeService(database, actor=actor),
+            rosters=RosterService(database, actor=actor),
+            printing=RosterPrintService(database, actor=actor),
         )
 
     @classmethod

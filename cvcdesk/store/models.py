@@ -304,10 +304,28 @@ class Activity(Shareable, Base):
     welsh_required: Mapped[bool] = mapped_column(Boolean, default=False)
     skip_bank_holidays: Mapped[bool] = mapped_column(Boolean, default=True)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Skill codes the activity asks for, separated by spaces.
+    skills_required: Mapped[str] = mapped_column(String(400), default="", server_default=text("''"))
 
     organisation: Mapped[Organisation] = relationship()
     service_type: Mapped[ServiceType | None] = relationship()
     area: Mapped[Area | None] = relationship()
+
+
+class ActivityRegular(Shareable, Base):
+    """A volunteer on an activity's whole pattern: shifts generated later are booked too."""
+
+    __tablename__ = "activity_regular"
+    __table_args__ = (UniqueConstraint("activity_id", "volunteer_id"),)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), index=True
+    )
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(12), default="confirmed")
+    since: Mapped[dt.date] = mapped_column(Date)
+    until: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class ActivityException(Base):
