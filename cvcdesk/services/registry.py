@@ -7,8 +7,10 @@ from pathlib import Path
 
 from cvcdesk.services.activities import ActivityService
 from cvcdesk.services.alerts import AlertService
+from cvcdesk.services.coverage import CoverageService
 from cvcdesk.services.demo import DemoService
 from cvcdesk.services.exports import ExportService
+from cvcdesk.services.figures import FiguresService
 from cvcdesk.services.maintenance import MaintenanceService
 from cvcdesk.services.merge import MergeService
 from cvcdesk.services.organisations import OrganisationService
@@ -31,6 +33,8 @@ class Services:
     merge: MergeService
     rosters: RosterService
     printing: RosterPrintService
+    coverage: CoverageService
+    figures: FiguresService
 
     @classmethod
     def over(cls, database: Database, *, actor: str | None = None) -> Services:
@@ -46,6 +50,8 @@ class Services:
             merge=MergeService(database, actor=actor),
             rosters=RosterService(database, actor=actor),
             printing=RosterPrintService(database, actor=actor),
+            coverage=CoverageService(database, actor=actor),
+            figures=FiguresService(database, actor=actor),
         )
 
     @classmethod

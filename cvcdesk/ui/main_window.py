@@ -29,6 +29,7 @@ from cvcdesk.services.registry import Services
 from cvcdesk.ui.common import Retranslating, show_error
 from cvcdesk.ui.pages.activities import ActivitiesPage
 from cvcdesk.ui.pages.alerts import AlertsPage
+from cvcdesk.ui.pages.coverage import CoveragePage
 from cvcdesk.ui.pages.groups import GroupsPage
 from cvcdesk.ui.pages.placeholder import EmptyStatePage
 from cvcdesk.ui.pages.records import RecordsPage
@@ -39,7 +40,7 @@ from cvcdesk.ui.settings import app_settings, recent_files, remember_file
 
 log = logging.getLogger(__name__)
 
-PAGES = ("volunteers", "groups", "activities", "alerts", "partners")
+PAGES = ("volunteers", "groups", "activities", "alerts", "coverage", "partners")
 
 
 def announce_language_change() -> None:
@@ -222,6 +223,9 @@ class MainWindow(Retranslating, QMainWindow):
         alerts.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         alerts.alerts_changed.connect(self._on_records_changed)
         alerts.records_changed.connect(self._on_alert_records_changed)
+        coverage = CoveragePage(services, self.stack)
+        coverage.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        coverage.alert_requested.connect(self._show_alert)
         partners = EmptyStatePage(
             "partners_page",
             lambda: _("Partners and sync"),
@@ -240,6 +244,7 @@ class MainWindow(Retranslating, QMainWindow):
             "groups": groups,
             "activities": activities,
             "alerts": alerts,
+            "coverage": coverage,
             "partners": partners,
         }
         for page in (*self._pages.values(), self.welcome):
@@ -345,6 +350,12 @@ class MainWindow(Retranslating, QMainWindow):
         self._show_counts()
         self._on_navigate(self.navigation.currentRow())
 
+    def _show_alert(self, alert_id: int) -> None:
+        self.show_page("alerts")
+        page = self._pages["alerts"]
+        if isinstance(page, AlertsPage):
+            page.show_alert(alert_id)
+
     def _on_alert_records_changed(self) -> None:
         """A merge or an edit from the Alerts page: the lists must show it too."""
         for key in ("volunteers", "groups"):
@@ -393,6 +404,7 @@ class MainWindow(Retranslating, QMainWindow):
             "groups": _("Groups"),
             "activities": _("Activities and rosters"),
             "alerts": _("Alerts"),
+            "coverage": _("Coverage and impact"),
             "partners": _("Partners and sync"),
         }
 

@@ -348,3 +348,9 @@ def test_long_work_runs_off_the_gui_thread_and_can_be_cancelled(
             ),
         )
     assert services.maintenance.counts().volunteers == 0
+
+
+def test_coverage_and_impact_is_in_the_navigation(window: MainWindow) -> None:
+    window.show_page("coverage")
+    assert window.current_page_key() == "coverage"
+    assert window.navigation.item(4).text() == "Coverage and impact"

@@ -264,6 +264,24 @@ class AlertsPage(Retranslating, QWidget):
             self.table.selectRow(min(row, count - 1))
         self.show_current()
 
+    def show_alert(self, alert_id: int) -> None:
+        """Show one alert whatever its kind and status (from a link on another page)."""
+        for combo in (self.kind, self.status):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.refresh()
+        found = self.model.row_number_of(lambda r: r.id == alert_id)
+        if found is None:
+            for offset in range(0, self.model.rowCount(), self.model.PAGE_SIZE):
+                self.model.row_at(offset)
+                found = self.model.row_number_of(lambda r: r.id == alert_id)
+                if found is not None:
+                    break
+        if found is not None:
+            self.table.selectRow(found)
+            self.show_current()
+
     def current_alert(self) -> AlertRow | None:
         index = self.table.currentIndex()
         if not index.isValid():
