@@ -1,4 +1,4 @@
-"""Commands over records: list volunteers, groups and activities; export to CSV."""
+"""Commands over records: list volunteers, groups and activities; export to CSV or XLSX."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def register(commands: Any) -> None:
 
     export = commands.add_parser("export", help=_("export records to a spreadsheet file"))
     export.add_argument("kind", choices=["volunteers", "groups"])
-    export.add_argument("file", type=Path, metavar="FILE.csv")
+    export.add_argument("file", type=Path, metavar="FILE.csv|FILE.xlsx")
     export.set_defaults(handler=run_export)
 
 
@@ -156,8 +156,8 @@ def run_export(args: argparse.Namespace, context: Context) -> int:
     services = context.services()
     path = args.file.expanduser().absolute()
     if args.kind == "volunteers":
-        count = services.exports.volunteers_csv(path)
+        count = services.exports.volunteers(path)
     else:
-        count = services.exports.groups_csv(path)
+        count = services.exports.groups(path)
     print(_("Wrote {count} rows to {path}.").format(count=count, path=path))
     return 0

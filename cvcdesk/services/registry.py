@@ -11,9 +11,12 @@ from cvcdesk.services.coverage import CoverageService
 from cvcdesk.services.demo import DemoService
 from cvcdesk.services.exports import ExportService
 from cvcdesk.services.figures import FiguresService
+from cvcdesk.services.imports import ImportService
 from cvcdesk.services.maintenance import MaintenanceService
 from cvcdesk.services.merge import MergeService
 from cvcdesk.services.organisations import OrganisationService
+from cvcdesk.services.oruk import OpenReferralService
+from cvcdesk.services.privacy import PrivacyService
 from cvcdesk.services.roster_printing import RosterPrintService
 from cvcdesk.services.rosters import RosterService
 from cvcdesk.services.volunteers import VolunteerService
@@ -35,6 +38,9 @@ class Services:
     printing: RosterPrintService
     coverage: CoverageService
     figures: FiguresService
+    imports: ImportService
+    oruk: OpenReferralService
+    privacy: PrivacyService
 
     @classmethod
     def over(cls, database: Database, *, actor: str | None = None) -> Services:
@@ -52,6 +58,9 @@ class Services:
             printing=RosterPrintService(database, actor=actor),
             coverage=CoverageService(database, actor=actor),
             figures=FiguresService(database, actor=actor),
+            imports=ImportService(database, actor=actor),
+            oruk=OpenReferralService(database, actor=actor),
+            privacy=PrivacyService(database, actor=actor),
         )
 
     @classmethod
