@@ -126,6 +126,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.new_db_action = a("new_database", self.new_database)
         self.open_db_action = a("open_database", self.open_database_dialog)
         self.backup_action = a("backup", self.save_backup, "Ctrl+Shift+S")
+        self.import_action = a("import_spreadsheet", self.import_spreadsheet)
         self.export_action = a("export_volunteers", self.export_volunteers)
         self.print_action = a("print", self.print_current, QKeySequence.StandardKey.Print)
         self.quit_action = a("quit", self.close, QKeySequence.StandardKey.Quit)
@@ -168,6 +169,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.backup_action)
+        self.file_menu.addAction(self.import_action)
         self.file_menu.addAction(self.export_action)
         self.file_menu.addAction(self.print_action)
         self.file_menu.addSeparator()
@@ -223,6 +225,7 @@ class MainWindow(Retranslating, QMainWindow):
         alerts.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         alerts.alerts_changed.connect(self._on_records_changed)
         alerts.records_changed.connect(self._on_alert_records_changed)
+        activities.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         coverage = CoveragePage(services, self.stack)
         coverage.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         coverage.alert_requested.connect(self._show_alert)
@@ -303,7 +306,8 @@ class MainWindow(Retranslating, QMainWindow):
             action.setEnabled(page is not None)
         self.undo_action.setEnabled(page is not None and page.can_undo_delete())
         self.save_action.setEnabled(False)  # forms own Save; nothing unsaved in the lists
-        self.print_action.setEnabled(False)  # printing comes with rosters
+        page_now = self.stack.currentWidget()
+        self.print_action.setEnabled(isinstance(page_now, ActivitiesPage))
 
     # -- actions -------------------------------------------------------------------------
     def new_record(self) -> None:
@@ -336,7 +340,13 @@ class MainWindow(Retranslating, QMainWindow):
         self.statusBar().showMessage(_("Every change is saved as soon as a form is saved."), 5000)
 
     def print_current(self) -> None:
-        self.statusBar().showMessage(_("Printing comes with rosters and sign-in sheets."), 5000)
+        page = self.current_page()
+        if isinstance(page, ActivitiesPage) and page.can_print():
+            page.print_roster()
+        else:
+            self.statusBar().showMessage(
+                _("Choose a group's week on Activities and rosters to print its roster."), 5000
+            )
 
     def refresh(self) -> None:
         self._counts = self._services.maintenance.counts()
@@ -507,6 +517,18 @@ class MainWindow(Retranslating, QMainWindow):
             return
         self.statusBar().showMessage(_("Backup saved to {path}.").format(path=written), 8000)
 
+    def import_spreadsheet(self) -> None:
+        from cvcdesk.ui.import_wizard import ImportWizard
+
+        kind = "groups" if self.current_page_key() == "groups" else "volunteers"
+        wizard = ImportWizard(self._services, kind, self)
+        written: list[int] = []
+        wizard.imported.connect(written.append)
+        wizard.exec()
+        if written and written[-1]:
+            self.refresh()
+            self.show_page("groups" if kind == "groups" else "volunteers")
+
     def export_volunteers(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(
             self,
@@ -555,6 +577,7 @@ class MainWindow(Retranslating, QMainWindow):
             (self.new_db_action, _("&New database…"), ""),
             (self.open_db_action, _("&Open database…"), ""),
             (self.backup_action, _("&Back up the database…"), ""),
+            (self.import_action, _("&Import a spreadsheet…"), ""),
             (self.export_action, _("E&xport volunteers to CSV…"), ""),
             (self.print_action, _("&Print…"), _("Print the current roster or sign-in sheet")),
             (self.quit_action, _("&Quit"), ""),

@@ -121,7 +121,6 @@ class WelcomePage(Retranslating, QWidget):
         self.sample_button.setObjectName("load_sample_data")
         self.import_button = QPushButton(column)
         self.import_button.setObjectName("import_spreadsheet")
-        self.import_button.setEnabled(False)
         self.import_note = QLabel(column)
         self.import_note.setObjectName("import_note")
         self.import_note.setWordWrap(True)
@@ -138,6 +137,7 @@ class WelcomePage(Retranslating, QWidget):
         outer.addWidget(column, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
         self.sample_button.clicked.connect(self.ask_for_sample_data)
+        self.import_button.clicked.connect(self.import_spreadsheet)
         self.empty_button.clicked.connect(self.start_empty.emit)
         self.retranslate_ui()
 
@@ -154,12 +154,27 @@ class WelcomePage(Retranslating, QWidget):
         self.sample_button.setAccessibleName(_("Load sample data"))
         self.import_button.setText(_("&Import a spreadsheet…"))
         self.import_button.setAccessibleName(_("Import a spreadsheet"))
-        self.import_note.setText(_("Importing spreadsheets is not available in this version yet."))
+        self.import_note.setText(
+            _(
+                "CSV, Excel (.xlsx) or LibreOffice (.ods): you match the columns, see every "
+                "problem before anything is saved, and choose what to do with likely duplicates."
+            )
+        )
         for label in (self.body, self.import_note):
             # Wrapped labels get the height their text needs at the column's width.
             label.setMinimumHeight(label.heightForWidth(self._column_width))
         self.empty_button.setText(_("&Start with an empty database"))
         self.empty_button.setAccessibleName(_("Start with an empty database"))
+
+    def import_spreadsheet(self) -> None:
+        from cvcdesk.ui.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self._services, "volunteers", self)
+        written: list[int] = []
+        wizard.imported.connect(written.append)
+        wizard.exec()
+        if written and written[-1]:
+            self.data_loaded.emit()
 
     def ask_for_sample_data(self) -> None:
         dialog = SampleDataDialog(self)
