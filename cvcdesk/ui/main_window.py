@@ -128,6 +128,8 @@ class MainWindow(Retranslating, QMainWindow):
         self.backup_action = a("backup", self.save_backup, "Ctrl+Shift+S")
         self.import_action = a("import_spreadsheet", self.import_spreadsheet)
         self.export_action = a("export_volunteers", self.export_volunteers)
+        self.sar_action = a("subject_access", self.subject_access)
+        self.erase_action = a("erase_volunteer", self.erase_volunteer)
         self.print_action = a("print", self.print_current, QKeySequence.StandardKey.Print)
         self.quit_action = a("quit", self.close, QKeySequence.StandardKey.Quit)
         self.new_action = a("new_record", self.new_record, QKeySequence.StandardKey.New)
@@ -180,6 +182,9 @@ class MainWindow(Retranslating, QMainWindow):
         self.edit_menu.addAction(self.undo_action)
         self.edit_menu.addSeparator()
         self.edit_menu.addAction(self.find_action)
+        self.privacy_menu = self.edit_menu.addMenu("")
+        self.privacy_menu.addAction(self.sar_action)
+        self.privacy_menu.addAction(self.erase_action)
         self.view_menu = bar.addMenu("")
         for key in PAGES:
             self.view_menu.addAction(self.page_actions[key])
@@ -530,25 +535,47 @@ class MainWindow(Retranslating, QMainWindow):
             self.show_page("groups" if kind == "groups" else "volunteers")
 
     def export_volunteers(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(
+        path, chosen_filter = QFileDialog.getSaveFileName(
             self,
             _("Export volunteers"),
-            str(Path.home() / "volunteers.csv"),
-            _("CSV files (*.csv)"),
+            str(Path.home() / "volunteers.xlsx"),
+            _("Excel workbook (*.xlsx);;CSV files (*.csv)"),
         )
         if not path:
             return
+        target = Path(path)
+        if target.suffix.lower() not in (".csv", ".xlsx"):
+            target = target.with_suffix(".csv" if "csv" in chosen_filter.lower() else ".xlsx")
         try:
-            count = self._services.exports.volunteers_csv(Path(path))
+            count = self._services.exports.volunteers(target)
         except CvcError as exc:
             show_error(self, exc)
             return
         self.statusBar().showMessage(
             _("{count} volunteers exported to {path}.").format(
-                count=format_number(count), path=path
+                count=format_number(count), path=target
             ),
             8000,
         )
+
+    def _volunteers_page(self) -> VolunteersPage | None:
+        page = self._pages.get("volunteers")
+        if self.current_page_key() != "volunteers" or not isinstance(page, VolunteersPage):
+            self.statusBar().showMessage(
+                _("Choose a volunteer on the Volunteers page first."), 5000
+            )
+            return None
+        return page
+
+    def subject_access(self) -> None:
+        page = self._volunteers_page()
+        if page is not None:
+            page.export_subject_access()
+
+    def erase_volunteer(self) -> None:
+        page = self._volunteers_page()
+        if page is not None and page.erase_current():
+            self._on_records_changed()
 
     def about(self) -> None:
         QMessageBox.about(
@@ -578,7 +605,9 @@ class MainWindow(Retranslating, QMainWindow):
             (self.open_db_action, _("&Open database…"), ""),
             (self.backup_action, _("&Back up the database…"), ""),
             (self.import_action, _("&Import a spreadsheet…"), ""),
-            (self.export_action, _("E&xport volunteers to CSV…"), ""),
+            (self.export_action, _("E&xport volunteers…"), _("As CSV or Excel (.xlsx)")),
+            (self.sar_action, _("&Subject access export…"), ""),
+            (self.erase_action, _("&Erase personal details…"), ""),
             (self.print_action, _("&Print…"), _("Print the current roster or sign-in sheet")),
             (self.quit_action, _("&Quit"), ""),
             (self.new_action, _("&New"), _("Add a new record to this list")),
@@ -599,6 +628,7 @@ class MainWindow(Retranslating, QMainWindow):
         for key, action in self.page_actions.items():
             action.setText(nav[key])
         self.recent_menu.setTitle(_("Open &recent"))
+        self.privacy_menu.setTitle(_("Data &protection"))
         self.file_menu.setTitle(_("&File"))
         self.edit_menu.setTitle(_("&Edit"))
         self.view_menu.setTitle(_("&View"))

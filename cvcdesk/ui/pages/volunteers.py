@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QGridLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QWidget,
 )
 
 from cvcdesk.domain.enums import VolunteerStatus
+from cvcdesk.domain.errors import CvcError
 from cvcdesk.domain.validation import display_phone
 from cvcdesk.domain.volunteer import VolunteerQuery, VolunteerRow
 from cvcdesk.i18n import _, current_language, format_date, ngettext
 from cvcdesk.services.registry import Services
 from cvcdesk.services.volunteers import renewal_due_soon
-from cvcdesk.ui.common import label_for
+from cvcdesk.ui.common import label_for, show_error
 from cvcdesk.ui.pages.records import RecordsPage
 from cvcdesk.ui.table_model import Column, PagedTableModel
 
@@ -217,6 +221,66 @@ class VolunteersPage(RecordsPage):
 
     def delete_record(self, uuid: str) -> None:
         self._services.volunteers.delete(uuid)
+
+    # -- data protection ------------------------------------------------------------------
+    def export_subject_access(self, path: Path | None = None) -> Path | None:
+        """Everything held about the chosen volunteer, as PDF or JSON (a subject access request)."""
+        row = self.current_row()
+        if row is None:
+            self.status_message.emit(_("Choose a row first."))
+            return None
+        if path is None:
+            chosen, _filter = QFileDialog.getSaveFileName(
+                self,
+                _("Subject access export"),
+                str(Path.home() / f"subject-access-{row.reference or row.uuid[:8]}.pdf"),
+                _("PDF (*.pdf);;JSON (*.json)"),
+            )
+            if not chosen:
+                return None
+            path = Path(chosen)
+        try:
+            written = self._services.privacy.export_subject_access(row.uuid, path)
+        except CvcError as exc:
+            show_error(self, exc)
+            return None
+        self.status_message.emit(
+            _("Everything held about {name} was saved to {path}.").format(
+                name=row.display_name, path=written
+            )
+        )
+        return written
+
+    def erase_current(self, *, confirm: bool = True) -> bool:
+        """Erase the chosen volunteer's personal details (the right to erasure)."""
+        row = self.current_row()
+        if row is None:
+            self.status_message.emit(_("Choose a row first."))
+            return False
+        if confirm:
+            answer = QMessageBox.warning(
+                self,
+                _("Erase personal details"),
+                _(
+                    "Erase every personal detail held about {name}? This cannot be undone. "
+                    "A blank record stays so partners learn of the erasure."
+                ).format(name=row.display_name),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        try:
+            result = self._services.privacy.erase(row.uuid)
+        except CvcError as exc:
+            show_error(self, exc)
+            return False
+        self.apply_query()
+        self.records_changed.emit()
+        self.status_message.emit(
+            " ".join(part for part in (_("Personal details erased."), result.backups_note) if part)
+        )
+        return True
 
     def restore_record(self, uuid: str) -> None:
         self._services.volunteers.restore(uuid)
