@@ -49,6 +49,7 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         self._fetch_fn = fetch
         self._rows = 0
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+        self._texts: dict[tuple[int, int], str] = {}
         self._order = default_sort
         self._descending = False
         self._loaded = False
@@ -97,7 +98,14 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
             return None
         if role == Qt.ItemDataRole.UserRole:
             return row
-        return column.display(row)
+        # Formatting (dates, labels, phone numbers) is done once per row and kept with the
+        # page, not on every repaint.
+        key = (index.row(), index.column())
+        text = self._texts.get(key)
+        if text is None:
+            text = column.display(row)
+            self._texts[key] = text
+        return text
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = self._columns[column].sort_key if 0 <= column < len(self._columns) else None
@@ -131,6 +139,7 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
             self._pages[page_no] = page
             while len(self._pages) > self.MAX_PAGES:
                 self._pages.popitem(last=False)
+                self._texts.clear()  # rare: only after scrolling far; rebuilt as rows show
         else:
             self._pages.move_to_end(page_no)
         return page[offset] if offset < len(page) else None
@@ -142,6 +151,7 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         """Count again and forget cached pages (after a search, filter, sort or edit)."""
         self.beginResetModel()
         self._pages.clear()
+        self._texts.clear()
         self._rows = self._count_fn()
         self._loaded = True
         self.endResetModel()
