@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint unit bench screenshots translations system-deps clean
+.PHONY: run test lint unit bench screenshots translations system-deps test-system-deps package clean
 
 run: system-deps $(STAMP)
 	$(PY) -m cvcdesk
 
-test: system-deps $(DEV_STAMP) lint unit
+test: test-system-deps $(DEV_STAMP) lint unit
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check cvcdesk tests tools
@@ -48,6 +48,17 @@ translations: $(DEV_STAMP)
 system-deps:
 	@PYTHON=$(PYTHON) bash packaging/ensure-system-deps.sh
 
+# The tests also start a throwaway PostgreSQL server (skipped where it cannot be installed).
+test-system-deps:
+	@PYTHON=$(PYTHON) bash packaging/ensure-system-deps.sh --test
+
+# The one-folder desktop bundle in dist/cvcdesk/ (see packaging/README.md).
+package: $(VENV)/.installed-package
+	@PYTHON=$(PYTHON) bash packaging/ensure-system-deps.sh --package
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/cvcdesk.spec
+	@echo "Built dist/cvcdesk/ (run dist/cvcdesk/cvcdesk)."
+
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -58,6 +69,10 @@ $(STAMP): pyproject.toml | $(PY)
 
 $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP) $@
+
+$(VENV)/.installed-package: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[package]'
 	touch $(STAMP) $@
 
 $(VENV)/.installed-bench: pyproject.toml | $(PY)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cvcdesk import __version__
-from cvcdesk.cli import alerts, imports, maintenance, records, report, rosters
+from cvcdesk.cli import alerts, imports, maintenance, partners, records, report, rosters, sync
 from cvcdesk.cli.common import EXIT_REFUSED, EXIT_USAGE, Context, fail
 from cvcdesk.domain.errors import CvcError
 from cvcdesk.i18n import _, normalise_language, set_language, system_language
@@ -18,7 +18,7 @@ from cvcdesk.paths import default_database
 
 log = logging.getLogger("cvcdesk.cli")
 
-COMMAND_MODULES = (maintenance, records, alerts, rosters, report, imports)
+COMMAND_MODULES = (maintenance, records, alerts, report, rosters, imports, partners, sync)
 
 
 class _Parser(argparse.ArgumentParser):

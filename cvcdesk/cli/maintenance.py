@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cvcdesk.cli.common import EXIT_REFUSED, Context, print_json
-from cvcdesk.i18n import _
+from cvcdesk.cli.common import EXIT_REFUSED, Context, fail, print_json, print_table
+from cvcdesk.i18n import _, format_datetime, ngettext
 from cvcdesk.services.restore import restore_database
+from cvcdesk.store.database import database_file
 
 
 def _positive(text: str) -> int:
@@ -21,6 +22,18 @@ def _positive(text: str) -> int:
         ) from None
     if value < 1:
         raise argparse.ArgumentTypeError(_("give a number of 1 or more"))
+    return value
+
+
+def _hours(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("“{value}” is not a whole number.").format(value=text)
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("give a number of 0 or more"))
     return value
 
 
@@ -43,6 +56,28 @@ def register(commands: Any) -> None:
     restore = commands.add_parser("restore", help=_("replace the database with a backup"))
     restore.add_argument("file", type=Path, metavar="FILE")
     restore.set_defaults(handler=run_restore)
+
+    backups = commands.add_parser(
+        "backups", help=_("the automatic backups kept beside the database")
+    )
+    actions = backups.add_subparsers(dest="backups_command", metavar=_("ACTION"), required=True)
+    listing = actions.add_parser("list", help=_("list the automatic backups, newest first"))
+    listing.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    listing.set_defaults(handler=run_backups_list)
+    settings = actions.add_parser(
+        "settings", help=_("show or change how often backups are taken and how long kept")
+    )
+    settings.add_argument(
+        "--keep-days", type=_positive, metavar="N", help=_("keep backups for N days")
+    )
+    settings.add_argument(
+        "--every-hours",
+        type=_hours,
+        metavar="H",
+        help=_("back up on opening at most every H hours (0: every time)"),
+    )
+    settings.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    settings.set_defaults(handler=run_backups_settings)
 
 
 def run_demo(args: argparse.Namespace, context: Context) -> int:
@@ -80,6 +115,9 @@ def run_demo(args: argparse.Namespace, context: Context) -> int:
 
 def run_check(args: argparse.Namespace, context: Context) -> int:
     services = context.services()
+    for warning in (services.database.warning, services.backups.problem):
+        if warning:
+            print(_("Warning: {warning}").format(warning=warning), file=sys.stderr)
     report = services.maintenance.check()
     counts = services.maintenance.counts()
     if args.json:
@@ -122,9 +160,92 @@ def run_backup(args: argparse.Namespace, context: Context) -> int:
 
 
 def run_restore(args: argparse.Namespace, context: Context) -> int:
-    database = Path(context.target).expanduser().absolute()
+    target = database_file(context.target)
+    if target is None:
+        return fail(
+            _(
+                "Restoring from a backup file is for SQLite database files only; restore a "
+                "database server with its own tools (pg_restore)."
+            )
+        )
+    database = target.expanduser().absolute()
     kept = restore_database(database, args.file.expanduser().absolute())
     print(_("Restored {db} from {backup}.").format(db=database, backup=args.file))
     if kept is not None:
         print(_("The database it replaced was kept as {path}.").format(path=kept))
+    return 0
+
+
+def run_backups_list(args: argparse.Namespace, context: Context) -> int:
+    services = context.services()
+    found = services.backups.list()
+    if args.json:
+        print_json(
+            [
+                {
+                    "path": str(info.path),
+                    "taken_at": info.taken_at,
+                    "reason": info.reason,
+                    "description": info.description,
+                    "size": info.size,
+                }
+                for info in found
+            ]
+        )
+        return 0
+    if not services.backups.available:
+        print(_("This database is on a server: back it up with the server's own tools."))
+        return 0
+    if not found:
+        print(_("No backups yet in {folder}.").format(folder=services.backups.folder))
+        return 0
+    print_table(
+        [_("Taken"), _("Why"), _("Size"), _("File")],
+        [
+            [
+                format_datetime(info.taken_at, "short"),
+                info.description,
+                _("{size} kB").format(size=max(1, round(info.size / 1024))),
+                str(info.path),
+            ]
+            for info in found
+        ],
+    )
+    return 0
+
+
+def run_backups_settings(args: argparse.Namespace, context: Context) -> int:
+    services = context.services()
+    if args.keep_days is not None or args.every_hours is not None:
+        chosen = services.backups.configure(
+            keep_days=args.keep_days, interval_hours=args.every_hours
+        )
+    else:
+        chosen = services.backups.settings()
+    if args.json:
+        print_json(
+            {
+                "keep_days": chosen.keep_days,
+                "interval_hours": chosen.interval_hours,
+                "folder": str(services.backups.folder or ""),
+            }
+        )
+        return 0
+    print(
+        ngettext(
+            "Backups are kept for {days} day.",
+            "Backups are kept for {days} days.",
+            chosen.keep_days,
+        ).format(days=chosen.keep_days)
+    )
+    if chosen.interval_hours:
+        print(
+            ngettext(
+                "A backup is taken when the database opens, at most once an hour.",
+                "A backup is taken when the database opens, at most every {hours} hours.",
+                chosen.interval_hours,
+            ).format(hours=chosen.interval_hours)
+        )
+    else:
+        print(_("A backup is taken every time the database opens."))
     return 0

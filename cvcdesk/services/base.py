@@ -6,15 +6,20 @@ import contextlib
 import getpass
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any, TypeAlias
 
-from sqlalchemy import Select, update
+from sqlalchemy import Integer, Select, func, literal_column, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from cvcdesk.domain.enums import AuditAction
+from cvcdesk.domain.errors import ConflictError, DatabaseError
+from cvcdesk.domain.names import fold
+from cvcdesk.i18n import _
 from cvcdesk.store.database import Database
-from cvcdesk.store.models import AuditEntry, Instance, Shareable
+from cvcdesk.store.models import AuditEntry, Base, Instance, Shareable
 
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 """A SELECT of any shape, for helpers that add filters or ordering."""
@@ -58,6 +63,72 @@ def fts_query(text: str) -> str:
     return " ".join(terms)
 
 
+# The columns each search index covers (migrations 0002/0003 build the SQLite FTS5 tables).
+SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
+    "volunteer": ("first_name", "last_name", "known_as", "email", "reference", "search_text"),
+    "organisation": ("name_en", "name_cy", "email", "postcode", "charity_number"),
+}
+
+
+def _accent_table() -> tuple[str, str]:
+    """Accented Latin letters and their plain lower-case forms, for PostgreSQL's translate().
+
+    Capitals are listed too: lower() leaves them alone where the server's locale is "C".
+    """
+    accented, plain = [], []
+    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        letter = chr(code)
+        base = "".join(
+            ch for ch in unicodedata.normalize("NFKD", letter) if not unicodedata.combining(ch)
+        )
+        if len(base) == 1 and base.isascii() and base.isalpha() and base != letter:
+            accented.append(letter)
+            plain.append(base.lower())
+    return "".join(accented), "".join(plain)
+
+
+_ACCENTED, _PLAIN = _accent_table()
+
+
+def search_ids(dialect: str, table: str, typed: str) -> Select[Any] | None:
+    """The ids of live rows of `table` where every word typed starts a word; None: no words.
+
+    SQLite answers from its FTS5 index. PostgreSQL (several coordinators on one server) has
+    no such table: there every folded word must start a word of the same columns, folded
+    alike (lower case, accents dropped), so Sian finds Siân on both.
+    """
+    if dialect == "sqlite":
+        match = fts_query(typed)
+        if not match:
+            return None
+        return (
+            select(literal_column("rowid", Integer))
+            .select_from(text(f"{table}_fts"))
+            .where(text(f"{table}_fts MATCH :match").bindparams(match=match))
+        )
+    terms = [fold(part) for part in re.split(r"[@.+']", " ".join(_FTS_TOKEN.findall(typed)))]
+    words = [word for term in terms for word in term.split() if word]
+    if not words:
+        return None
+    model = Base.metadata.tables[table]
+    haystack = func.translate(
+        func.lower(func.concat_ws(" ", *(model.c[name] for name in SEARCH_COLUMNS[table]))),
+        _ACCENTED,
+        _PLAIN,
+    )
+    # \m is the start of a word in PostgreSQL's regular expressions.
+    starts = [haystack.regexp_match(r"\m" + re.sub(r"(\W)", r"\\\1", word)) for word in words]
+    return select(model.c.id).where(model.c.deleted.is_(False), *starts)
+
+
+def search_count(session: Session, dialect: str, table: str, typed: str) -> int:
+    """How many live rows of `table` match what was typed (see :func:`search_ids`)."""
+    ids = search_ids(dialect, table, typed)
+    if ids is None:
+        return 0
+    return int(session.scalar(select(func.count()).select_from(ids.subquery())) or 0)
+
+
 class ServiceBase:
     def __init__(self, database: Database, *, actor: str | None = None) -> None:
         self._db = database
@@ -67,12 +138,36 @@ class ServiceBase:
     def database(self) -> Database:
         return self._db
 
+    @property
+    def _dialect(self) -> str:
+        return self._db.engine.dialect.name
+
     @contextlib.contextmanager
     def _unit(self) -> Iterator[Session]:
-        """One transaction; the clock's last value is saved with it so it survives restarts."""
-        with self._db.session_factory.begin() as session:
-            yield session
-            session.execute(update(Instance).values(clock=self._db.clock.last()))
+        """One transaction; the clock's last value is saved with it so it survives restarts.
+
+        On a database server several coordinators write at once: each unit first locks the
+        instance row, so their changes take turns and none is stamped earlier than one
+        already saved (their PCs' clocks may disagree). A row someone else changed since it
+        was read is refused, never overwritten.
+        """
+        if self._db.read_only:
+            raise DatabaseError(self._db.warning)
+        try:
+            with self._db.session_factory.begin() as session:
+                if not self._db.is_sqlite:
+                    stored = session.scalar(select(Instance.clock).limit(1).with_for_update())
+                    if stored:
+                        self._db.clock.observe(stored)
+                yield session
+                session.execute(update(Instance).values(clock=self._db.clock.last()))
+        except StaleDataError:
+            raise ConflictError(
+                _(
+                    "Someone else changed this record since it was opened. Your changes were "
+                    "not saved; reopen it to see theirs."
+                )
+            ) from None
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Session]:

@@ -6,7 +6,7 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from cvcdesk.domain.enums import AuditAction, OrganisationKind, Weekdays
@@ -20,7 +20,7 @@ from cvcdesk.domain.organisation import (
 )
 from cvcdesk.i18n import _, current_language
 from cvcdesk.services.areas import ensure_area, service_type_by_code
-from cvcdesk.services.base import AnySelect, ServiceBase, fts_query
+from cvcdesk.services.base import AnySelect, ServiceBase, search_ids
 from cvcdesk.store import models as m
 
 RECORD_TYPE = "organisation"
@@ -410,17 +410,10 @@ class OrganisationService(ServiceBase):
                 old.deleted = True
                 self._stamp(old)
 
-    @staticmethod
-    def _filtered(stmt: AnySelect, search: str, include_deleted: bool) -> AnySelect:
+    def _filtered(self, stmt: AnySelect, search: str, include_deleted: bool) -> AnySelect:
         if not include_deleted:
             stmt = stmt.where(m.Organisation.deleted.is_(False))
-        match = fts_query(search) if search.strip() else ""
-        if match:
-            stmt = stmt.where(
-                m.Organisation.id.in_(
-                    select(text("rowid"))
-                    .select_from(text("organisation_fts"))
-                    .where(text("organisation_fts MATCH :match"))
-                )
-            ).params(match=match)
+        matches = search_ids(self._dialect, "organisation", search) if search.strip() else None
+        if matches is not None:
+            stmt = stmt.where(m.Organisation.id.in_(matches))
         return stmt

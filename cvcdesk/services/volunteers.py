@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from cvcdesk.domain.enums import (
@@ -34,7 +34,7 @@ from cvcdesk.domain.volunteer import (
     clean_volunteer,
 )
 from cvcdesk.i18n import _, current_language
-from cvcdesk.services.base import AnySelect, ServiceBase, fts_query
+from cvcdesk.services.base import AnySelect, ServiceBase, search_count, search_ids
 from cvcdesk.store import models as m
 
 RECORD_TYPE = "volunteer"
@@ -166,10 +166,12 @@ class VolunteerService(ServiceBase):
     def count(self, query: VolunteerQuery | None = None) -> int:
         query = query or VolunteerQuery()
         with self._read() as session:
-            match = fts_query(query.search) if query.search.strip() else ""
-            if match and _only_search(query):
+            if (
+                _only_search(query)
+                and search_ids(self._dialect, "volunteer", query.search) is not None
+            ):
                 # The search index holds live volunteers only: its count is the answer.
-                return _fts_matches(session, match)
+                return search_count(session, self._dialect, "volunteer", query.search)
             stmt = self._filtered(select(func.count(m.Volunteer.id)), query)
             return int(session.scalar(stmt) or 0)
 
@@ -186,13 +188,13 @@ class VolunteerService(ServiceBase):
         """One page of volunteers matching the query, in the order asked for."""
         query = query or VolunteerQuery()
         lang = language or current_language()
-        match = fts_query(query.search) if query.search.strip() else ""
         walk = False
-        if match and order == "name" and limit is not None:
+        if query.search.strip() and order == "name" and limit is not None and self._db.is_sqlite:
             # Many matches (one or two letters typed): walk the name index in order and stop
             # after one page, rather than sort tens of thousands of matches.
             with self._read() as session:
-                walk = _fts_matches(session, match) > _WALK_THE_INDEX_ABOVE
+                found = search_count(session, self._dialect, "volunteer", query.search)
+                walk = found > _WALK_THE_INDEX_ABOVE
         stmt = self._filtered(select(*_ROW_COLUMNS), query, walk_name_index=walk)
         stmt = self._ordered(stmt, order, descending, lang)
         stmt = stmt.offset(offset)
@@ -454,12 +456,12 @@ class VolunteerService(ServiceBase):
         if not query.include_deleted:
             stmt = stmt.where(V.deleted.is_(False))
         if query.search.strip():
-            match = fts_query(query.search)
-            if match:
+            matches = search_ids(self._dialect, "volunteer", query.search)
+            if matches is not None:
                 # The unary + stops SQLite looking the matches up by id, so it walks the
                 # name index instead (see list()).
                 key = literal_column("+volunteer.id") if walk_name_index else V.id
-                stmt = stmt.where(key.in_(_fts_rowids())).params(match=match)
+                stmt = stmt.where(key.in_(matches))
         if query.status is not None:
             stmt = stmt.where(V.status == query.status.value)
         if query.group_uuid:
@@ -540,22 +542,6 @@ def _only_search(query: VolunteerQuery) -> bool:
         and query.consent_share is None
         and not query.include_deleted
     )
-
-
-def _fts_rowids() -> Any:
-    return (
-        select(text("rowid"))
-        .select_from(text("volunteer_fts"))
-        .where(text("volunteer_fts MATCH :match"))
-    )
-
-
-def _fts_matches(session: Session, match: str) -> int:
-    found = session.execute(
-        text("SELECT count(*) FROM volunteer_fts WHERE volunteer_fts MATCH :match"),
-        {"match": match},
-    ).scalar()
-    return int(found or 0)
 
 
 def renewal_due_soon(days: int = 60, today: dt.date | None = None) -> dt.date:

@@ -32,10 +32,10 @@ def integrity_problems(path: Path) -> list[str]:
 
 def backup_sqlite(source: Path, destination: Path) -> Path:
     """Copy a live database consistently to `destination`, check it, then move it into place."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".partial")
-    partial.unlink(missing_ok=True)
     try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)
         src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         dst = sqlite3.connect(partial)
         try:

@@ -10,6 +10,7 @@ import os
 import re
 import sqlite3
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -109,7 +110,10 @@ def inspect_sqlite_file(path: Path) -> FileState:
             ).format(path=path)
         )
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        # Where the folder cannot be written, SQLite could not make the -shm file it needs
+        # to read a WAL database; immutable tells it nothing else is writing either.
+        options = "mode=ro" if folder_writable(path.parent) else "mode=ro&immutable=1"
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
@@ -185,6 +189,11 @@ class Database:
     path: Path | None = None
     journal_mode: str = ""
     backup_path: Path | None = None
+    # True when this open made the database (there is nothing in it to back up yet).
+    created: bool = False
+    # Opened for reading only because its folder or file cannot be written; `warning` says so.
+    read_only: bool = False
+    warning: str = ""
     _lock: FileLock | None = field(default=None, repr=False)
 
     @property
@@ -208,8 +217,14 @@ class Database:
         self.close()
 
 
-def _sqlite_engine(path: Path, journal_mode: str) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", future=True)
+def _sqlite_engine(path: Path, journal_mode: str, *, read_only: bool = False) -> Engine:
+    if read_only:
+        # immutable: a folder we cannot write to cannot hold the -wal, -shm or -journal files
+        # SQLite would otherwise create even to read.
+        url = f"sqlite:///{path.as_uri()}?mode=ro&immutable=1&uri=true"
+    else:
+        url = f"sqlite:///{path}"
+    engine = create_engine(url, future=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -218,8 +233,10 @@ def _sqlite_engine(path: Path, journal_mode: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute(f"PRAGMA journal_mode={journal_mode}")
-        cursor.execute("PRAGMA synchronous=" + ("NORMAL" if journal_mode == "WAL" else "FULL"))
+        if not read_only:
+            cursor.execute(f"PRAGMA journal_mode={journal_mode}")
+            # FULL on removable media: a stick pulled out straight after a save keeps it.
+            cursor.execute("PRAGMA synchronous=" + ("NORMAL" if journal_mode == "WAL" else "FULL"))
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -227,6 +244,18 @@ def _sqlite_engine(path: Path, journal_mode: str) -> Engine:
         connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def folder_writable(folder: Path) -> bool:
+    """True when a file can be made in `folder` (tried, as access() is wrong for root)."""
+    try:
+        handle, name = tempfile.mkstemp(prefix=".cvcdesk-write-test-", dir=folder)
+    except OSError:
+        return False
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        Path(name).unlink()
+    return True
 
 
 def _parse_target(target: str | Path) -> tuple[str, Path | None]:
@@ -242,8 +271,17 @@ def _parse_target(target: str | Path) -> tuple[str, Path | None]:
             if not url.database:
                 raise DatabaseError(_("A SQLite address must name a file."))
             return text, Path(url.database)
+        if url.drivername in ("postgresql", "postgres"):
+            # The driver cvcdesk ships with (psycopg 3), not SQLAlchemy's default (psycopg2).
+            url = url.set(drivername="postgresql+psycopg")
+            return url.render_as_string(hide_password=False), None
         return text, None
     return "", Path(text).expanduser()
+
+
+def database_file(target: str | Path) -> Path | None:
+    """The file a target names (a path or a sqlite:/// address); None for a server address."""
+    return _parse_target(target)[1]
 
 
 def open_database(
@@ -275,8 +313,9 @@ def open_database(
                 folder=path.parent, reason=exc.strerror
             )
         ) from None
+    writable = folder_writable(path.parent) and (not path.exists() or os.access(path, os.W_OK))
     lock: FileLock | None = None
-    if exclusive:
+    if exclusive and writable:
         lock = FileLock(str(path) + ".lock", timeout=0)
         try:
             lock.acquire()
@@ -292,7 +331,7 @@ def open_database(
                 _("Cannot lock “{path}”: {reason}").format(path=path, reason=exc.strerror)
             ) from None
     try:
-        return _open_sqlite(path, state, lock, removable, backups_dir)
+        return _open_sqlite(path, state, lock, removable, backups_dir, writable=writable)
     except BaseException:
         if lock is not None:
             lock.release()
@@ -305,6 +344,8 @@ def _open_sqlite(
     lock: FileLock | None,
     removable: bool | None,
     backups_dir: Path | None,
+    *,
+    writable: bool = True,
 ) -> Database:
     head = head_revision()
     needs_write = state.fresh or state.revision != head
@@ -315,6 +356,22 @@ def _open_sqlite(
                 "you can write to."
             ).format(path=path)
         )
+    if not writable:
+        if needs_write:
+            if state.fresh:
+                message = _(
+                    "cvcdesk cannot write to the folder “{folder}”, so it cannot make a new "
+                    "database there. Choose a folder you can write to, or switch off the write "
+                    "protection of the USB stick."
+                )
+            else:
+                message = _(
+                    "cvcdesk cannot write to the folder “{folder}”, so it cannot upgrade the "
+                    "database there. Copy it to a folder you can write to, or switch off the "
+                    "write protection of the USB stick."
+                )
+            raise DatabaseError(message.format(folder=path.parent))
+        return _open_read_only(path, lock)
     backup_path = None
     if not state.fresh and state.revision != head:
         folder = backups_dir or path.parent / "backups"
@@ -348,16 +405,91 @@ def _open_sqlite(
     database.path = path
     database.journal_mode = journal_mode
     database.backup_path = backup_path
+    database.created = state.fresh
     database._lock = lock
     return database
 
 
-def _open_server_database(url: str) -> Database:
+def _open_read_only(path: Path, lock: FileLock | None) -> Database:
+    """Open a database whose folder cannot be written: reading works, saving is refused."""
+    engine = _sqlite_engine(path, "", read_only=True)
     try:
-        engine = create_engine(url, future=True, pool_pre_ping=True)
+        database = _finish_open(f"sqlite:///{path}", engine, read_only=True)
+    except Exception as exc:
+        engine.dispose()
+        raise DatabaseError(
+            _("“{path}” could not be opened: {reason}").format(path=path, reason=str(exc))
+        ) from exc
+    database.path = path
+    database.journal_mode = "off (read-only)"
+    database.read_only = True
+    database.warning = _(
+        "cvcdesk cannot write to the folder “{folder}”, so the database is open for reading "
+        "only: nothing you change can be saved. Copy it to a folder you can write to, or "
+        "switch off the write protection of the USB stick, then open it again."
+    ).format(folder=path.parent)
+    database._lock = lock
+    log.warning("opened read-only, the folder cannot be written: %s", path.parent)
+    return database
+
+
+# Any fixed number: coordinators opening one server database at once upgrade it in turn.
+_MIGRATION_LOCK = 0x43564344
+
+
+def _server_engine(url: str) -> Engine:
+    try:
+        return create_engine(url, future=True, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise DatabaseError(
+            _(
+                "cvcdesk cannot talk to this kind of database server: the module “{module}” is "
+                "not installed. For PostgreSQL install cvcdesk with its “postgresql” extra "
+                "(pip install 'cvcdesk[postgresql]')."
+            ).format(module=exc.name or "?")
+        ) from None
+
+
+def _check_server_collation(connection: Any) -> None:
+    """Refuse a PostgreSQL database whose text order would scramble the Welsh sort order.
+
+    Sort keys are compared as plain text (see cvcdesk.domain.names), as SQLite compares
+    them: code point by code point. Whatever the locale provider, the database is asked.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    in_code_order = connection.exec_driver_sql(
+        "SELECT 'B' < 'a' AND 'Z' < '[' AND '[' < 'a' AND ' z' < '0a'"
+    ).scalar()
+    if not in_code_order:
+        # An ICU locale is in a column whose name changed between PostgreSQL versions.
+        name, collation = connection.exec_driver_sql(
+            "SELECT datname, coalesce(to_jsonb(d) ->> 'daticulocale', to_jsonb(d) ->> "
+            "'datlocale', datcollate) FROM pg_database d WHERE datname = current_database()"
+        ).one()
+        raise DatabaseError(
+            _(
+                "The PostgreSQL database “{name}” sorts text by the rules of a language "
+                "(“{collation}”), which would put Welsh names out of order. Create the database "
+                "for cvcdesk with “createdb --template=template0 --locale=C.UTF-8 {name}” and "
+                "open that one."
+            ).format(name=name, collation=collation)
+        )
+
+
+def _open_server_database(url: str) -> Database:
+    """Open a database on a server, upgrading its schema first if it is older.
+
+    A server keeps its own backups (pg_dump); the upgrade runs in one transaction, which
+    PostgreSQL undoes whole if any step fails, and under a lock, so coordinators starting
+    the app at the same time upgrade it once.
+    """
+    engine = _server_engine(url)
+    try:
         with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
+            _check_server_collation(connection)
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
             current = (
                 connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
                 if engine.dialect.has_table(connection, "alembic_version")
@@ -369,26 +501,36 @@ def _open_server_database(url: str) -> Database:
                         "The database was written by a newer version of cvcdesk (schema {found})."
                     ).format(found=current)
                 )
-            from alembic import command
+            if current != head_revision():
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                from alembic import command
 
-            command.upgrade(config, "head")
+                command.upgrade(config, "head")
+            # Still under the lock: two coordinators opening a new database get one identity.
+            if connection.execute(select(Instance.id).limit(1)).first() is None:
+                connection.execute(insert(Instance).values(uuid=str(uuid.uuid4()), clock=""))
         return _finish_open(url, engine)
     except DatabaseError:
+        engine.dispose()
         raise
     except Exception as exc:
+        engine.dispose()
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise DatabaseError(
-            _("Cannot open the database server: {reason}").format(reason=str(exc).splitlines()[0])
+            _("Cannot open the database server: {reason}").format(reason=reason)
         ) from exc
 
 
-def _finish_open(url: str, engine: Engine) -> Database:
+def _finish_open(url: str, engine: Engine, *, read_only: bool = False) -> Database:
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory.begin() as session:
         instance = session.scalar(select(Instance).limit(1))
         if instance is None:
             instance = Instance(uuid=str(uuid.uuid4()), clock="")
-            session.add(instance)
-            session.flush()
+            if not read_only:
+                session.add(instance)
+                session.flush()
         instance_uuid, last = instance.uuid, instance.clock
     clock = HybridClock(instance_uuid, last or None)
     return Database(

@@ -446,6 +446,39 @@ class Partner(Base):
     last_export_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_import_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # X25519 public key: both sides derive the per-partnership key for pseudonyms from it.
+    agreement_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class SyncState(Base):
+    """The version of a record last exchanged with a partner, sent or received: the base when
+    both sides changed it since, and how a file already seen is recognised."""
+
+    __tablename__ = "sync_state"
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partner.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    changed_at: Mapped[str] = mapped_column(String(64))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    fields: Mapped[str] = mapped_column(Text, default="{}")  # JSON, as in the sync file
+
+
+class PartnerVolunteer(Shareable, Base):
+    """A partner's volunteer shared pseudonymised: no name or contact details, only keyed
+    hashes that match the same person here without saying who it is."""
+
+    __tablename__ = "partner_volunteer"
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner.id", ondelete="SET NULL"), index=True
+    )
+    district: Mapped[str] = mapped_column(String(4), default="")
+    skills: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of skill codes
+    availability: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[weekday, start, end]]
+    email_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    name_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
 
 
 class Conflict(Base):

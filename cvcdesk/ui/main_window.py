@@ -126,6 +126,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.new_db_action = a("new_database", self.new_database)
         self.open_db_action = a("open_database", self.open_database_dialog)
         self.backup_action = a("backup", self.save_backup, "Ctrl+Shift+S")
+        self.restore_action = a("restore_backup", self.restore_from_backup)
         self.import_action = a("import_spreadsheet", self.import_spreadsheet)
         self.export_action = a("export_volunteers", self.export_volunteers)
         self.sar_action = a("subject_access", self.subject_access)
@@ -171,6 +172,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.backup_action)
+        self.file_menu.addAction(self.restore_action)
         self.file_menu.addAction(self.import_action)
         self.file_menu.addAction(self.export_action)
         self.file_menu.addAction(self.print_action)
@@ -534,6 +536,22 @@ class MainWindow(Retranslating, QMainWindow):
             self.refresh()
             self.show_page("groups" if kind == "groups" else "volunteers")
 
+    def restore_from_backup(self) -> None:
+        from cvcdesk.ui.restore_dialog import RestoreDialog
+
+        dialog = RestoreDialog(self._services, self)
+        if dialog.exec():
+            self._build_pages()
+            self.retranslate_ui()
+            self.refresh()
+            self.show_page("volunteers")
+            self.statusBar().showMessage(
+                _("Backup restored. The database as it was is kept at {path}.").format(
+                    path=dialog.kept or ""
+                ),
+                10000,
+            )
+
     def export_volunteers(self) -> None:
         path, chosen_filter = QFileDialog.getSaveFileName(
             self,
@@ -604,6 +622,7 @@ class MainWindow(Retranslating, QMainWindow):
             (self.new_db_action, _("&New database…"), ""),
             (self.open_db_action, _("&Open database…"), ""),
             (self.backup_action, _("&Back up the database…"), ""),
+            (self.restore_action, _("Res&tore from backup…"), ""),
             (self.import_action, _("&Import a spreadsheet…"), ""),
             (self.export_action, _("E&xport volunteers…"), _("As CSV or Excel (.xlsx)")),
             (self.sar_action, _("&Subject access export…"), ""),
