@@ -24,6 +24,7 @@ import builtins
 import contextlib
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -384,11 +385,12 @@ class SyncService(ServiceBase):
                 outcome = stop.outcome
                 _discard(backup_path)
                 backup_path = None
-            except IntegrityError as exc:
+            except (IntegrityError, sqlite3.IntegrityError) as exc:
                 _discard(backup_path)
+                reason = str(getattr(exc, "orig", None) or exc)
                 raise SyncFileError(
                     _("“{name}” could not be applied ({reason}); nothing was imported.").format(
-                        name=path.name, reason=str(exc.orig)[:200]
+                        name=path.name, reason=reason[:200]
                     )
                 ) from None
             except BaseException:

@@ -98,7 +98,8 @@ def inspect_sqlite_file(path: Path) -> FileState:
         raise DatabaseError(_("“{path}” is a folder, not a database file.").format(path=path))
     try:
         with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_MAGIC))
+            first_page = handle.read(100)
+            header = first_page[: len(SQLITE_MAGIC)]
     except OSError as exc:
         raise DatabaseError(
             _("Cannot read “{path}”: {reason}").format(path=path, reason=exc.strerror)
@@ -109,6 +110,7 @@ def inspect_sqlite_file(path: Path) -> FileState:
                 "“{path}” is not a cvcdesk database (it is not an SQLite file). It was not changed."
             ).format(path=path)
         )
+    _roll_back_interrupted_write(path, first_page)
     try:
         # Where the folder cannot be written, SQLite could not make the -shm file it needs
         # to read a WAL database; immutable tells it nothing else is writing either.
@@ -147,6 +149,30 @@ def inspect_sqlite_file(path: Path) -> FileState:
             ).format(path=path, found=revision, head=head_revision())
         )
     return FileState(fresh=revision is None, revision=revision)
+
+
+def _roll_back_interrupted_write(path: Path, first_page: bytes) -> None:
+    """A cvcdesk database left with a hot rollback journal (power cut, or the program killed
+    while saving in DELETE journal mode, as on a USB stick) cannot be read read-only: SQLite
+    must first roll the unfinished change back. Only our own files are touched."""
+    journal = path.with_name(path.name + "-journal")
+    try:
+        hot = journal.exists() and journal.stat().st_size > 0
+    except OSError:
+        return
+    if not hot or len(first_page) < 72 or not folder_writable(path.parent):
+        return
+    if int.from_bytes(first_page[68:72], "big") != APPLICATION_ID:
+        return
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()  # reading rolls the journal back
+        finally:
+            conn.close()
+        log.info("rolled back an unfinished change left by an interrupted save")
+    except sqlite3.DatabaseError:
+        return  # the read-only look below reports the problem
 
 
 def is_removable_media(path: Path) -> bool:
