@@ -103,8 +103,9 @@ class MainWindow(Retranslating, QMainWindow):
         self.navigation.currentRowChanged.connect(self._on_navigate)
         self._build_pages()
         self.retranslate_ui()
+        # The pages loaded themselves as they were built and retranslate_ui showed the counts:
+        # no second round of queries at start-up.
         self._restore_layout()
-        self.refresh()
 
     # -- construction --------------------------------------------------------------------
     def _action(

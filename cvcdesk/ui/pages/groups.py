@@ -106,6 +106,3 @@ class GroupsPage(RecordsPage):
             "Delete the group {name}? Its volunteers stay on the list. You can undo this "
             "straight away with Edit ▸ Undo delete."
         ).format(name=name)
-
-    def deleted_message(self, name: str) -> str:
-        return _("Deleted {name}. Press Ctrl+Z to undo.").format(name=name)

@@ -111,7 +111,7 @@ class RecordsPage(Retranslating, QWidget):
         raise NotImplementedError
 
     def deleted_message(self, name: str) -> str:
-        raise NotImplementedError
+        return _("Deleted {name}. Press Ctrl+Z to undo.").format(name=name)
 
     # -- behaviour ----------------------------------------------------------------------
     def apply_query(self) -> None:

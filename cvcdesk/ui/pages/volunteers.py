@@ -289,6 +289,3 @@ class VolunteersPage(RecordsPage):
         return _(
             "Delete the volunteer {name}? You can undo this straight away with Edit ▸ Undo delete."
         ).format(name=name)
-
-    def deleted_message(self, name: str) -> str:
-        return _("Deleted {name}. Press Ctrl+Z to undo.").format(name=name)
