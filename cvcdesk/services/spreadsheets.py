@@ -1104,8 +1104,9 @@ def guess_mapping(headers: Iterable[str], kind: str) -> ColumnMapping:
             field = next((f for word, f in _CONTAINS[kind] if word in key), "")
         if field and field in taken and not fields[field].many_columns:
             # A second phone column is the other phone; anything else is left for a person.
-            field = "phone_alt" if field == "phone" and "phone_alt" not in taken else ""
-        if field and (field == "phone_alt" and "phone_alt" in taken):
+            second = field == "phone" and "phone_alt" in fields and "phone_alt" not in taken
+            field = "phone_alt" if second else ""
+        if field == "phone_alt" and ("phone_alt" in taken or "phone_alt" not in fields):
             field = ""
         mapping[header] = field
         if field:

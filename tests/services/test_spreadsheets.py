@@ -565,3 +565,12 @@ def test_exports_refuse_other_file_types_and_leave_nothing(tmp_path: Path, db: D
     with pytest.raises(CvcError, match=r"\.xlsx"):
         exports.volunteers_xlsx(folder / "v.csv")
     assert list(folder.iterdir()) == []
+
+
+def test_a_group_sheet_with_two_phone_columns_keeps_the_second_for_a_person() -> None:
+    # Groups have one phone; the second column is left out rather than guessed as "other phone".
+    assert guess_mapping(["Group name", "Mobile", "Ffôn"], "groups") == {
+        "Group name": "name_en",
+        "Mobile": "phone",
+        "Ffôn": "",
+    }
