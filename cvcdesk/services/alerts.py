@@ -1263,6 +1263,24 @@ class _Renderer:
             )
             yield AlertRecordRow("activity", row[0], "", name, row[4], missing=bool(row[1]))
 
+    def _load_partner_volunteer(self, uuids: builtins.list[str]) -> Iterable[AlertRecordRow]:
+        """A volunteer a partner shares pseudonymised: there is no name here, so say whose."""
+        PV, P = m.PartnerVolunteer, m.Partner
+        for uuid, deleted, district, partner in self.session.execute(
+            select(PV.uuid, PV.deleted, PV.district, P.name)
+            .outerjoin(P, P.id == PV.partner_id)
+            .where(PV.uuid.in_(uuids))
+        ):
+            if partner and district:
+                name = _("Volunteer shared by {partner} (pseudonymised, {district})").format(
+                    partner=partner, district=district
+                )
+            elif partner:
+                name = _("Volunteer shared by {partner} (pseudonymised)").format(partner=partner)
+            else:
+                name = _("Volunteer shared by a former partner (pseudonymised)")
+            yield AlertRecordRow("partner_volunteer", uuid, "", name, missing=bool(deleted))
+
 
 _RECORD_ORDER = {"volunteer": 0, "organisation": 1, "activity": 2}
 

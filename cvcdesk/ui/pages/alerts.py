@@ -39,6 +39,7 @@ from cvcdesk.ui.table_model import Column, PagedTableModel, apply_column_widths
 from cvcdesk.ui.tasks import TaskCancelled, run_task
 
 MERGEABLE = (AlertKind.DUPLICATE_VOLUNTEER, AlertKind.DUPLICATE_ORGANISATION)
+PARTNER_VOLUNTEER = "partner_volunteer"  # a partner's volunteer, shared pseudonymised
 
 
 def _records(row: AlertRow) -> str:
@@ -329,7 +330,9 @@ class AlertsPage(Retranslating, QWidget):
         live = alert.status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
         self.open_button.setEnabled(bool(alert.records))
         self.merge_button.setEnabled(
-            live and alert.kind in MERGEABLE and not any(r.missing for r in alert.records)
+            live
+            and alert.kind in MERGEABLE
+            and not any(r.missing or r.record_type == PARTNER_VOLUNTEER for r in alert.records)
         )
         self.ack_button.setEnabled(alert.status == AlertStatus.OPEN)
         self.dismiss_button.setEnabled(live)
@@ -402,6 +405,15 @@ class AlertsPage(Retranslating, QWidget):
     def open_record(self) -> None:
         record = self._chosen_record()
         if record is None or record.missing:
+            return
+        if record.record_type == PARTNER_VOLUNTEER:
+            self.status_message.emit(
+                _(
+                    "A partner shares this volunteer pseudonymised, without name or contact "
+                    "details: ask the partner about them, or dismiss the alert if it is not the "
+                    "same person."
+                )
+            )
             return
         try:
             if record.record_type == "volunteer":
