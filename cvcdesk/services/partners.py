@@ -3,6 +3,7 @@ matching of volunteers a partner shares pseudonymised with volunteers held here.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import datetime as dt
 import json
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cvcdesk.domain.alerts import Finding, Reason, RecordRef, register_reasons
-from cvcdesk.domain.enums import AlertKind
+from cvcdesk.domain.enums import AlertKind, AuditAction
 from cvcdesk.domain.errors import FieldError, NotFoundError, ValidationError
 from cvcdesk.domain.organisation import ORGANISATION_FIELD_LABELS
 from cvcdesk.domain.syncformat import (
@@ -32,7 +33,12 @@ from cvcdesk.domain.volunteer import field_label as volunteer_field_label
 from cvcdesk.i18n import N_, _
 from cvcdesk.services.alerts import Detector, default_detectors
 from cvcdesk.services.base import CancelFlag, ProgressCallback, ServiceBase
-from cvcdesk.services.identity import load_keys, partnership_key, read_identity_file
+from cvcdesk.services.identity import (
+    PartnerIdentity,
+    load_keys,
+    partnership_key,
+    read_identity_file,
+)
 from cvcdesk.services.sync_records import PSEUDONYM_FIELDS, TYPES, pseudonym_keys
 from cvcdesk.store import models as m
 
@@ -174,6 +180,72 @@ class PartnerInfo:
     pseudonymised_volunteers: int
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One file sent to or taken from a partner, as the audit trail remembers it."""
+
+    at: dt.datetime
+    file: str
+    counts: dict[str, int]  # sent: record type -> records; taken: new/updated/conflicts/deletions
+
+    @property
+    def records(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Exchanges:
+    """The last file each way: what the Partners page shows beside each partner."""
+
+    last_export: Exchange | None
+    last_import: Exchange | None
+
+
+def _counts(value: object) -> dict[str, int]:
+    if not isinstance(value, dict):
+        return {}
+    out: dict[str, int] = {}
+    for key, count in value.items():
+        if isinstance(count, list) and len(count) == 2:  # an import's {"new": [None, 3]}
+            count = count[1]
+        if key != "file" and isinstance(count, int) and not isinstance(count, bool):
+            out[str(key)] = count
+    return out
+
+
+def _literal(value: object) -> dict[str, Any]:
+    """The audit trail keeps an export's counts as the text of a dict (JSON or Python's)."""
+    if isinstance(value, str):
+        text = value
+        try:
+            value = json.loads(text)
+        except ValueError:
+            try:
+                value = ast.literal_eval(text)
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _exchange(entry: m.AuditEntry | None, key: str | None) -> Exchange | None:
+    if entry is None:
+        return None
+    try:
+        changes = json.loads(entry.changes or "{}")
+    except ValueError:
+        changes = {}
+    if not isinstance(changes, dict):
+        changes = {}
+    if key is not None:  # an export: {"exported": [None, {"file": ..., type: count}]}
+        pair = changes.get(key)
+        changes = _literal(pair[1]) if isinstance(pair, list) and len(pair) == 2 else {}
+        file = changes.get("file")
+    else:
+        pair = changes.get("file")
+        file = pair[1] if isinstance(pair, list) and len(pair) == 2 else pair
+    return Exchange(at=entry.at, file=str(file or ""), counts=_counts(changes))
+
+
 def find_partner(session: Session, key: str) -> m.Partner:
     text = key.strip()
     if not text:
@@ -283,6 +355,40 @@ class PartnerService(ServiceBase):
     def fields_leaving(self, key: str) -> builtins.list[FieldsLeaving]:
         return fields_leaving(self.profile(key))
 
+    def inspect(self, path: Path) -> PartnerIdentity:
+        """A partner's identity file read, not yet trusted: its name and fingerprint, to check
+        with the partner (by phone) before `add`. Refused as `add` would refuse it."""
+        identity = read_identity_file(path)
+        if identity.instance_uuid == self._db.instance_uuid:
+            raise SyncFileError(
+                _("“{path}” is this database's own identity, not a partner's.").format(path=path)
+            )
+        return identity
+
+    def last_exchanges(self) -> dict[str, Exchanges]:
+        """Each partner's (by uuid) last file sent and last file imported, with their counts."""
+        with self._read() as session:
+            out: dict[str, Exchanges] = {}
+            for uuid in session.scalars(select(m.Partner.uuid)):
+                entries = select(m.AuditEntry).where(
+                    m.AuditEntry.record_type == "partner", m.AuditEntry.record_uuid == uuid
+                )
+                sent = session.scalar(
+                    entries.where(
+                        m.AuditEntry.action == AuditAction.UPDATE.value,
+                        m.AuditEntry.changes.like('{"exported"%'),
+                    )
+                    .order_by(m.AuditEntry.id.desc())
+                    .limit(1)
+                )
+                taken = session.scalar(
+                    entries.where(m.AuditEntry.action == AuditAction.IMPORT.value)
+                    .order_by(m.AuditEntry.id.desc())
+                    .limit(1)
+                )
+                out[uuid] = Exchanges(_exchange(sent, "exported"), _exchange(taken, None))
+            return out
+
     def remove(self, key: str) -> None:
         """Stop exchanging with a partner. Its records stay; its pseudonymised volunteers go."""
         with self._unit() as session:
@@ -312,8 +418,6 @@ class PartnerService(ServiceBase):
     # ---- helpers -------------------------------------------------------------------------
 
     def _audit_profile(self, session: Session, row: m.Partner, profile: SharingProfile) -> None:
-        from cvcdesk.domain.enums import AuditAction
-
         self._audit(
             session,
             record_type="partner",
@@ -524,6 +628,8 @@ DetectorFactory = Callable[[], Sequence[Detector]]
 
 __all__ = [
     "PARTNER_VOLUNTEER",
+    "Exchange",
+    "Exchanges",
     "FieldsLeaving",
     "PartnerInfo",
     "PartnerService",

@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,9 @@ from sqlalchemy.orm import Session
 from cvcdesk.domain.enums import AuditAction
 from cvcdesk.domain.errors import FieldError, NotFoundError, ValidationError
 from cvcdesk.domain.syncformat import (
+    ENVELOPE,
     FORMAT_NAME,
+    PAYLOAD,
     RECORD_TYPES,
     VOLUNTEER,
     SyncFileError,
@@ -321,6 +324,16 @@ class SyncService(ServiceBase):
             )
 
     # ---- import ----------------------------------------------------------------------------
+
+    def needs_passphrase(self, path: Path) -> bool:
+        """Whether a sync file is protected with a passphrase, so it can be asked for first.
+        Nothing is checked here: a file that cannot be read says why when it is previewed."""
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+            return False
+        return ENVELOPE in names or PAYLOAD in names
 
     def preview_import(
         self,
