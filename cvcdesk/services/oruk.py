@@ -2,12 +2,23 @@
 
 The file holds two lists: ``organizations`` (ORUK organization objects) and ``services`` (ORUK
 service objects, each with its ``schedules`` and ``service_areas``). One service is published for
-each group and kind of service it offers; each coverage line becomes one weekly schedule and its
-area one service area. Identifiers are UUIDs derived from the records' own, so exporting again
-gives the same ids and a directory can update rather than duplicate.
+each group and kind of service it offers (in its coverage, or in a repeating activity of that
+service). Each coverage line becomes one weekly schedule (its days and times) and its area one
+service area; each repeating activity becomes a schedule too, since its rule says exactly when
+the work happens (fortnightly, "the first Tuesday of the month", ...), unless a coverage line
+already gives the same pattern and times. Identifiers are UUIDs derived from the records' own, so
+exporting again gives the same ids and a directory can update rather than duplicate.
 
-Only what a public directory should show is written: no volunteer, and no contact person's
-name. Group e-mail addresses and websites are the groups' own published contacts.
+Phone numbers: the ORUK 3.0 UK profile removes ``phones`` from services, organizations,
+contacts and locations (its profile files set them to null), so there is no field for one. A
+group's own phone number is written where ORUK does have room: in the organization's and the
+service's description ("Phone: 01437 123456."), and as a ``tel:`` URI for a service's required
+``url`` when the group has neither a website nor an e-mail address.
+
+Only what a public directory should show is written: no volunteer, no contact person's name,
+and nothing of an activity but its pattern, times and area (its title, place and notes may name
+a household or a person). Group e-mail addresses, phone numbers and websites are the groups' own
+published contacts.
 """
 
 from __future__ import annotations
@@ -26,6 +37,8 @@ from sqlalchemy.orm import selectinload
 from cvcdesk.domain.clock import Timestamp
 from cvcdesk.domain.enums import OrganisationKind, Weekdays
 from cvcdesk.domain.errors import CvcError
+from cvcdesk.domain.recurrence import LAST, Frequency, Recurrence
+from cvcdesk.domain.validation import display_phone
 from cvcdesk.fileio import atomic_write
 from cvcdesk.i18n import _, use_language
 from cvcdesk.services.base import ServiceBase
@@ -38,6 +51,7 @@ _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$", re.IGNORECASE)
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,46 @@ def _modified(stamps: list[str]) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def _phone_text(phone: str) -> str:
+    """ "Phone: 01437 123456." for a group's number as stored, or "" when there is none."""
+    number = (phone or "").strip()
+    if not number:
+        return ""
+    return f"Phone: {display_phone(number)}."
+
+
+def _rule_fields(rule: Recurrence) -> dict[str, Any]:
+    """ORUK's freq, interval, byday and bymonthday for a rule; {} where ORUK has no words for it
+    (every few days, a partner's custom rule): the schedule's description says it instead."""
+    if rule.custom or rule.frequency is Frequency.ONCE:
+        return {}
+    if rule.frequency is Frequency.DAILY:
+        if rule.interval != 1:
+            return {}
+        return {"freq": "WEEKLY", "interval": 1, "byday": ",".join(_BYDAY)}
+    fields: dict[str, Any] = {"freq": rule.frequency.value.upper(), "interval": rule.interval}
+    if rule.frequency is Frequency.WEEKLY:
+        if not rule.weekdays:
+            return {}
+        fields["byday"] = ",".join(_BYDAY[d] for d in sorted(set(rule.weekdays)))
+    elif rule.week_of_month is not None and rule.weekdays:
+        fields["byday"] = f"{rule.week_of_month}{_BYDAY[rule.weekdays[0]]}"
+    elif rule.month_day is not None:
+        # "The 31st" means the month's last day whatever its length: -1 in RFC 5545.
+        day = LAST if rule.month_day >= 31 else rule.month_day
+        fields["bymonthday"] = str(day)
+    else:
+        return {}
+    return fields
+
+
+def _pattern_key(schedule: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(
+        schedule.get(name)
+        for name in ("freq", "interval", "byday", "bymonthday", "opens_at", "closes_at")
+    )
+
+
 def _days_text(days: Weekdays) -> str:
     indexes = days.indexes()
     if len(indexes) == 7:
@@ -104,8 +158,22 @@ class OpenReferralService(ServiceBase):
                     .order_by(m.Organisation.sort_key_en, m.Organisation.id)
                 )
             )
+            activities: dict[int, list[m.Activity]] = {}
+            for activity in session.scalars(
+                select(m.Activity)
+                .where(
+                    m.Activity.deleted.is_(False),
+                    m.Activity.service_type_id.is_not(None),
+                    m.Activity.rrule != "",
+                )
+                .options(selectinload(m.Activity.service_type), selectinload(m.Activity.area))
+                .order_by(m.Activity.start_date, m.Activity.id)
+            ):
+                activities.setdefault(activity.organisation_id, []).append(activity)
             organizations = [self._organization(g) for g in groups]
-            services = [s for g in groups for s in self._services(g, today)]
+            services = [
+                s for g in groups for s in self._services(g, activities.get(g.id, []), today)
+            ]
         return {
             "oruk_version": ORUK_VERSION,
             "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -151,6 +219,9 @@ class OpenReferralService(ServiceBase):
             parts.append(f"Welsh name: {group.name_cy}.")
         if group.notes.strip():
             parts.append(group.notes.strip())
+        phone = _phone_text(group.phone)
+        if phone:
+            parts.append(phone)
         org: dict[str, Any] = {"id": group.uuid, "name": name, "description": " ".join(parts)}
         if group.email:
             org["email"] = group.email
@@ -176,24 +247,47 @@ class OpenReferralService(ServiceBase):
             org["organization_identifiers"] = identifiers
         return org
 
-    def _services(self, group: m.Organisation, today: dt.date) -> list[dict[str, Any]]:
+    def _services(
+        self, group: m.Organisation, activities: list[m.Activity], today: dt.date
+    ) -> list[dict[str, Any]]:
         lines: dict[str, list[m.Coverage]] = {}
+        kinds: dict[str, m.ServiceType] = {}
         for line in group.coverage:
             if line.deleted or line.service_type.deleted:
                 continue
             lines.setdefault(line.service_type.code, []).append(line)
+            kinds[line.service_type.code] = line.service_type
+        repeating: dict[str, list[m.Activity]] = {}
+        for activity in activities:
+            kind = activity.service_type
+            if kind is None or kind.deleted or not Recurrence.from_rrule(activity.rrule).repeats:
+                continue
+            repeating.setdefault(kind.code, []).append(activity)
+            kinds[kind.code] = kind
         services = []
         name = group.name_en or group.name_cy
-        for code, coverage in sorted(
-            lines.items(), key=lambda item: item[1][0].service_type.sort_order
-        ):
-            kind = coverage[0].service_type
+        phone = _phone_text(group.phone)
+        for code, kind in sorted(kinds.items(), key=lambda item: (item[1].sort_order, item[0])):
+            coverage = lines.get(code, [])
+            work = repeating.get(code, [])
             service_id = derived_id(group.uuid, "service", code)
-            current = any(c.end_date is None or c.end_date >= today for c in coverage)
+            current = any(c.end_date is None or c.end_date >= today for c in coverage) or any(
+                a.end_date is None or a.end_date >= today for a in work
+            )
             label = kind.label_en
             description = f"{label} from {name}."
             if kind.label_cy and kind.label_cy != label:
                 description = f"{label} ({kind.label_cy}) from {name}."
+            if phone:
+                description += f" {phone}"
+            schedules = [self._schedule(service_id, c) for c in coverage]
+            patterns = {_pattern_key(s) for s in schedules}
+            for activity in work:
+                schedule = self._activity_schedule(service_id, activity)
+                if schedule.get("freq") and _pattern_key(schedule) in patterns:
+                    continue  # a coverage line already says the same
+                patterns.add(_pattern_key(schedule))
+                schedules.append(schedule)
             service: dict[str, Any] = {
                 "id": service_id,
                 "organization_id": group.uuid,
@@ -201,12 +295,17 @@ class OpenReferralService(ServiceBase):
                 "description": description,
                 "url": self._url(group, service_id),
                 "status": "active" if current else "inactive",
-                "schedules": [self._schedule(service_id, c) for c in coverage],
-                "service_areas": self._areas(service_id, coverage),
+                "schedules": schedules,
+                "service_areas": self._areas(
+                    service_id,
+                    [c.area for c in coverage] + [a.area for a in work if a.area is not None],
+                ),
             }
             if group.email:
                 service["email"] = group.email
-            modified = _modified([group.changed_at, *(c.changed_at for c in coverage)])
+            modified = _modified(
+                [group.changed_at, *(c.changed_at for c in coverage), *(a.changed_at for a in work)]
+            )
             if modified:
                 service["last_modified"] = modified
             services.append(service)
@@ -214,12 +313,15 @@ class OpenReferralService(ServiceBase):
 
     @staticmethod
     def _url(group: m.Organisation, service_id: str) -> str:
-        """ORUK requires a URL: the group's website, else its e-mail, else the service's id."""
+        """ORUK requires a URL: the group's website, else its e-mail, else its phone, else the
+        service's id."""
         website = _website(group.website)
         if website:
             return website
         if group.email:
             return f"mailto:{group.email}"
+        if _E164.match(group.phone or ""):
+            return f"tel:{group.phone}"
         return f"urn:uuid:{service_id}"
 
     @staticmethod
@@ -246,10 +348,33 @@ class OpenReferralService(ServiceBase):
         return schedule
 
     @staticmethod
-    def _areas(service_id: str, coverage: list[m.Coverage]) -> list[dict[str, Any]]:
+    def _activity_schedule(service_id: str, activity: m.Activity) -> dict[str, Any]:
+        """A repeating activity's rule as an ORUK schedule (its dates and times, nothing else)."""
+        rule = Recurrence.from_rrule(activity.rrule)
+        schedule: dict[str, Any] = {
+            "id": derived_id(activity.uuid, "schedule"),
+            "service_id": service_id,
+            **_rule_fields(rule),
+        }
+        opens = activity.start_time.strftime("%H:%M")
+        closes = activity.end_time.strftime("%H:%M")
+        schedule["opens_at"], schedule["closes_at"] = opens, closes
+        schedule["valid_from"] = activity.start_date.isoformat()
+        schedule["dtstart"] = activity.start_date.isoformat()
+        if activity.end_date:
+            schedule["valid_to"] = activity.end_date.isoformat()
+        text = f"{rule.describe(activity.start_date)}, {opens} to {closes} (UK time)"
+        if activity.skip_bank_holidays:
+            text += ", not on bank holidays"
+        if activity.area is not None:
+            text += f", in {activity.area.code}"
+        schedule["description"] = text + "."
+        return schedule
+
+    @staticmethod
+    def _areas(service_id: str, places: list[m.Area]) -> list[dict[str, Any]]:
         areas: dict[str, dict[str, Any]] = {}
-        for line in coverage:
-            area = line.area
+        for area in places:
             if area.code in areas:
                 continue
             label = area.code

@@ -17,6 +17,7 @@ from referencing.jsonschema import DRAFT202012
 from cvcdesk.domain.enums import OrganisationKind, Weekdays
 from cvcdesk.domain.errors import CvcError
 from cvcdesk.domain.organisation import CoverageData, OrganisationRecord
+from cvcdesk.domain.volunteer import Membership
 from cvcdesk.services.organisations import OrganisationService
 from cvcdesk.services.oruk import OpenReferralService
 from cvcdesk.store.database import Database
@@ -204,3 +205,198 @@ def test_the_schema_copies_catch_a_broken_service() -> None:
     errors = {e.message for e in validator("service.json").iter_errors(broken)}
     assert "'url' is a required property" in errors
     assert any("'open' is not one of" in message for message in errors)
+
+
+# -- schedules from coverage and activities, and the group's phone ---------------------------
+
+
+def test_coverage_days_become_schedules_and_the_groups_phone_is_published(
+    oruk: OpenReferralService,
+    make_organisation: MakeOrganisation,
+    make_volunteer: Callable[..., Any],
+) -> None:
+    group = make_organisation(
+        name_en="Solva Good Neighbours",
+        name_cy="Cymdogion Da Solfach",
+        phone="01437 720123",
+        contact_name="Eirlys Prys",
+        coverage=(
+            CoverageData(
+                service="shopping",
+                area="SA62 6",
+                weekdays=Weekdays.TUE | Weekdays.THU,
+                start_time=dt.time(9, 30),
+                end_time=dt.time(11, 0),
+                start_date=dt.date(2024, 3, 1),
+                end_date=dt.date(2026, 12, 31),
+            ),
+            CoverageData(service="shopping", area="SA62", weekdays=Weekdays.SAT),
+        ),
+    )
+    # A volunteer's own number is never published, even when they belong to the group.
+    make_volunteer(
+        first_name="Eirlys",
+        last_name="Prys",
+        phone="07712 345999",
+        memberships=(Membership(organisation_uuid=group.uuid, role="Driver"),),
+    )
+    document = oruk.document(today=dt.date(2025, 6, 1))
+
+    (organization,) = document["organizations"]
+    assert_valid("organization.json", organization)
+    assert "Phone: 01437 720123." in organization["description"]
+    (service,) = document["services"]
+    assert_valid("service.json", service)
+    assert service["organization_id"] == group.uuid
+    assert service["description"].endswith("Phone: 01437 720123.")
+    # Neither website nor e-mail: the required URL is the phone number.
+    assert service["url"] == "tel:+441437720123"
+    by_days = {s["byday"]: s for s in service["schedules"]}
+    assert set(by_days) == {"TU,TH", "SA"}
+    weekly = by_days["TU,TH"]
+    assert (weekly["freq"], weekly["interval"]) == ("WEEKLY", 1)
+    assert (weekly["opens_at"], weekly["closes_at"]) == ("09:30", "11:00")
+    assert (weekly["valid_from"], weekly["valid_to"]) == ("2024-03-01", "2026-12-31")
+    assert weekly["description"] == ("Tuesdays and Thursdays, 09:30 to 11:00 (UK time), in SA62 6.")
+    assert by_days["SA"]["description"] == "Saturdays, in SA62."
+    assert "opens_at" not in by_days["SA"]
+    assert all(s["service_id"] == service["id"] for s in service["schedules"])
+    text = json.dumps(document, ensure_ascii=False)
+    assert "345999" not in text and "Eirlys" not in text
+    # ORUK 3.0's UK profile has no phones list: nothing outside the profile is written.
+    assert "phones" not in text
+
+
+def test_a_website_or_email_stays_the_services_url_when_there_is_a_phone(
+    oruk: OpenReferralService, make_organisation: MakeOrganisation
+) -> None:
+    make_organisation(
+        name_en="Capel Seion",
+        phone="01437 720124",
+        email="seion@example.org",
+        coverage=(CoverageData(service="befriending_phone", area="SA62"),),
+    )
+    (service,) = oruk.document()["services"]
+    assert service["url"] == "mailto:seion@example.org"
+    assert "Phone: 01437 720124." in service["description"]
+
+
+def test_repeating_activities_add_their_own_patterns(
+    db: Database, oruk: OpenReferralService, make_organisation: MakeOrganisation
+) -> None:
+    from cvcdesk.domain.recurrence import Recurrence, monthly_on_day, monthly_on_weekday, weekly
+    from cvcdesk.services.activities import ActivityData, ActivityService
+
+    group = make_organisation(
+        name_en="Fishguard Food Bank",
+        website="https://fishguard.example.org",
+        coverage=(
+            CoverageData(
+                service="food_parcels",
+                area="SA65",
+                weekdays=Weekdays.TUE,
+                start_time=dt.time(10),
+                end_time=dt.time(12),
+            ),
+        ),
+    )
+    activities = ActivityService(db, actor="tester")
+    today = dt.date(2025, 3, 3)
+
+    def add(title: str, **values: Any) -> str:
+        fields: dict[str, Any] = {
+            "place": "14 Heol y Felin",
+            "start_date": today,
+            "start_time": dt.time(10),
+            "end_time": dt.time(12),
+        }
+        fields.update(values)
+        data = ActivityData(group_uuid=group.uuid, title_en=title, **fields)
+        return activities.create(data, today=today).activity.uuid
+
+    # The same as the coverage line: no second schedule.
+    add("Tuesday food run", service="food_parcels", area="SA65", recurrence=weekly(1))
+    fortnightly = add(
+        "Thursday van",
+        service="food_parcels",
+        area="SA64",
+        recurrence=weekly(3, every=2),
+        start_time=dt.time(14),
+        end_time=dt.time(16),
+        skip_bank_holidays=False,
+    )
+    monthly = add("Lunch club", service="hot_meals", recurrence=monthly_on_weekday(1, 1))
+    month_end = add(
+        "Month-end parcels",
+        service="hot_meals",
+        recurrence=monthly_on_day(31),
+        end_date=dt.date(2025, 12, 31),
+    )
+    add("Shopping for Mrs Evans", service="shopping", recurrence=Recurrence())  # one-off
+
+    document = oruk.document(today=today)
+    for service in document["services"]:
+        assert_valid("service.json", service)
+    services = {s["name"]: s for s in document["services"]}
+    assert set(services) == {"Food parcels", "Hot meals"}  # a one-off is not a regular service
+
+    food = services["Food parcels"]
+    assert [s["byday"] for s in food["schedules"]] == ["TU", "TH"]
+    van = food["schedules"][1]
+    assert van["id"] == str(
+        uuid.uuid5(uuid.UUID("5f0d8a52-3f43-4a7c-9d0e-7c1f3b9a2e61"), f"{fortnightly}/schedule")
+    )
+    assert (van["freq"], van["interval"], van["dtstart"]) == ("WEEKLY", 2, "2025-03-03")
+    assert (van["opens_at"], van["closes_at"]) == ("14:00", "16:00")
+    assert van["description"] == (
+        "Every other week on Thursday, 14:00 to 16:00 (UK time), in SA64."
+    )
+    assert {a["name"] for a in food["service_areas"]} == {"SA65", "SA64"}
+
+    meals = services["Hot meals"]
+    assert meals["status"] == "active"
+    assert meals["url"] == "https://fishguard.example.org"
+    first_tuesday, last_day = meals["schedules"]
+    assert first_tuesday["id"] == str(
+        uuid.uuid5(uuid.UUID("5f0d8a52-3f43-4a7c-9d0e-7c1f3b9a2e61"), f"{monthly}/schedule")
+    )
+    assert (first_tuesday["freq"], first_tuesday["byday"]) == ("MONTHLY", "1TU")
+    assert first_tuesday["description"].startswith(
+        "On the first Tuesday of each month, 10:00 to 12:00 (UK time), not on bank holidays"
+    )
+    assert (last_day["freq"], last_day["bymonthday"]) == ("MONTHLY", "-1")
+    assert last_day["valid_to"] == "2025-12-31"
+    assert month_end not in json.dumps(document)  # ids are derived, never the record's own
+    assert meals["service_areas"] == []
+
+    # Activities' titles and places may name a person or a home: never published.
+    text = json.dumps(document, ensure_ascii=False)
+    for private in ("Mrs Evans", "Heol y Felin", "Lunch club", "Thursday van"):
+        assert private not in text
+
+
+def test_an_ended_activity_leaves_its_service_inactive(
+    db: Database, oruk: OpenReferralService, make_organisation: MakeOrganisation
+) -> None:
+    from cvcdesk.domain.recurrence import weekly
+    from cvcdesk.services.activities import ActivityData, ActivityService
+
+    group = make_organisation(name_en="Dinas Cross Lunch Club")
+    ActivityService(db, actor="tester").create(
+        ActivityData(
+            group_uuid=group.uuid,
+            title_en="Lunches",
+            service="hot_meals",
+            recurrence=weekly(2),
+            start_date=dt.date(2021, 1, 6),
+            end_date=dt.date(2021, 6, 30),
+            start_time=dt.time(12),
+            end_time=dt.time(14),
+        ),
+        today=dt.date(2021, 1, 4),
+    )
+    (service,) = oruk.document(today=dt.date(2025, 6, 1))["services"]
+    assert_valid("service.json", service)
+    assert service["status"] == "inactive"
+    (schedule,) = service["schedules"]
+    assert (schedule["byday"], schedule["valid_to"]) == ("WE", "2021-06-30")
