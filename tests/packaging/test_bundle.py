@@ -1,6 +1,7 @@
 """The built one-folder bundle (`make package`) runs on its own: it opens and makes databases.
 
-Runs only where the bundle has been built (dist/cvcdesk/); `make test` does not build it.
+Runs only where the bundle has been built (dist/cvcdesk/): `make test` does not build it, but
+.ci/run builds it (`make package`) before `make test`, so CI always runs these tests.
 """
 
 from __future__ import annotations
