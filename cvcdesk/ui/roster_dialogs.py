@@ -1,20 +1,29 @@
 """Putting a volunteer on a shift: suggestions with their reasons and problems, and a clear
-question before anyone with a serious problem (a clash, time away, DBS) is booked."""
+question before anyone with a serious problem (a clash, time away, DBS) is booked; a
+booking's status and hours; and choosing what to print (a volunteer's schedule, an area's
+roster) with the print options."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QTableWidget,
@@ -26,7 +35,10 @@ from PySide6.QtWidgets import (
 
 from cvcdesk.domain.enums import AssignmentStatus
 from cvcdesk.domain.errors import CvcError
-from cvcdesk.i18n import _, format_date, format_number, format_time, ngettext
+from cvcdesk.domain.recurrence import elapsed_hours
+from cvcdesk.domain.volunteer import VolunteerQuery, VolunteerRow
+from cvcdesk.i18n import _, current_language, format_date, format_number, format_time, ngettext
+from cvcdesk.reports.data import LanguageMode, PrintOptions
 from cvcdesk.services.rosters import (
     AssignmentRecord,
     AssignmentRefused,
@@ -35,9 +47,11 @@ from cvcdesk.services.rosters import (
     RosterService,
     ShiftRecord,
     Suggestion,
+    monday_of,
 )
+from cvcdesk.services.volunteers import VolunteerService
 from cvcdesk.ui.common import Retranslating, label_for, show_error
-from cvcdesk.ui.forms.fields import WARNING_SIGN
+from cvcdesk.ui.forms.fields import WARNING_SIGN, from_qdate, qt_date_format, qt_locale, to_qdate
 
 SUGGESTION_ROLE = Qt.ItemDataRole.UserRole
 
@@ -312,3 +326,518 @@ class AssignVolunteerDialog(Retranslating, QDialog):
         self.details.setAccessibleName(_("Why they suit, and any problems"))
         if self.suggestions:
             self._fill()
+
+
+# ---- a booking's status and hours ------------------------------------------------------------
+
+STATUS_ORDER = (
+    AssignmentStatus.CONFIRMED,
+    AssignmentStatus.TENTATIVE,
+    AssignmentStatus.DECLINED,
+    AssignmentStatus.ATTENDED,
+    AssignmentStatus.NO_SHOW,
+)
+
+
+def booking_text(record: AssignmentRecord) -> str:
+    """“Gwenllian Ŵyn: attended, 2 hours” — how a booking reads in a list or to a screen
+    reader."""
+    if record.status is AssignmentStatus.ATTENDED and record.hours is not None:
+        return ngettext(
+            "{name}: {status}, {hours} hour",
+            "{name}: {status}, {hours} hours",
+            record.hours,
+        ).format(
+            name=record.volunteer_name,
+            status=record.status.label,
+            hours=format_number(record.hours),
+        )
+    return _("{name}: {status}").format(name=record.volunteer_name, status=record.status.label)
+
+
+class BookingDialog(Retranslating, QDialog):
+    """Change one booking's status, and the hours given when the volunteer attended."""
+
+    def __init__(
+        self, rosters: RosterService, record: AssignmentRecord, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("booking_dialog")
+        self._rosters = rosters
+        self.record = record
+        self.saved: AssignmentRecord | None = None
+        layout = QVBoxLayout(self)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.summary)
+        form = QFormLayout()
+        self.status_label, self.status = QLabel(self), QComboBox(self)
+        self.status.setObjectName("status")
+        form.addRow(self.status_label, self.status)
+        self.hours_label, self.hours = QLabel(self), QDoubleSpinBox(self)
+        self.hours.setObjectName("hours")
+        self.hours.setRange(0.0, 24.0)
+        self.hours.setDecimals(2)
+        self.hours.setSingleStep(0.25)
+        form.addRow(self.hours_label, self.hours)
+        layout.addLayout(form)
+        self.hours_note = QLabel(self)
+        self.hours_note.setWordWrap(True)
+        layout.addWidget(self.hours_note)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.status.currentIndexChanged.connect(lambda _i: self._status_changed())
+        self.hours.setValue(
+            record.hours
+            if record.hours is not None
+            else elapsed_hours(record.starts_at, record.ends_at)
+        )
+        self.retranslate_ui()
+        self.set_status(record.status)
+        self.status.setFocus()
+
+    def chosen_status(self) -> AssignmentStatus:
+        return AssignmentStatus(self.status.currentData() or self.record.status.value)
+
+    def set_status(self, status: AssignmentStatus) -> None:
+        self.status.setCurrentIndex(max(self.status.findData(status.value), 0))
+        self._status_changed()
+
+    def _status_changed(self) -> None:
+        attended = self.chosen_status() is AssignmentStatus.ATTENDED
+        self.hours.setEnabled(attended)
+        self.hours_label.setEnabled(attended)
+
+    def save(self) -> AssignmentRecord | None:
+        status = self.chosen_status()
+        hours = self.hours.value() if status is AssignmentStatus.ATTENDED else None
+        try:
+            self.saved = self._rosters.set_status(
+                self.record.uuid, status, hours=hours, expected_version=self.record.version
+            )
+        except CvcError as exc:
+            show_error(self, exc, _("Booking not changed"))
+            return None
+        self.accept()
+        return self.saved
+
+    def retranslate_ui(self) -> None:
+        self.setWindowTitle(_("Booking: {name}").format(name=self.record.volunteer_name))
+        self.setAccessibleName(_("Status and hours of a booking"))
+        self.summary.setText(
+            _("{name} on {shift}").format(
+                name=self.record.volunteer_name,
+                shift=_("{activity}, {date}, {start}–{end}").format(
+                    activity=self.record.activity_title,
+                    date=format_date(self.record.starts_at.date(), "full"),
+                    start=format_time(self.record.starts_at.time()),
+                    end=format_time(self.record.ends_at.time()),
+                ),
+            )
+        )
+        current = self.status.currentData() or self.record.status.value
+        self.status.blockSignals(True)
+        self.status.clear()
+        for status in STATUS_ORDER:
+            self.status.addItem(status.label, status.value)
+        self.status.setCurrentIndex(max(self.status.findData(current), 0))
+        self.status.blockSignals(False)
+        label_for(self.status_label, self.status, _("S&tatus:"))
+        label_for(self.hours_label, self.hours, _("&Hours given:"))
+        self.hours.setSuffix(" " + _("h"))
+        self.hours_note.setText(
+            _("Hours are kept for attended shifts; the shift's length is filled in to start.")
+        )
+        self.save_button.setText(_("&Save"))
+        self.save_button.setAccessibleName(_("Save"))
+        self.cancel_button.setText(_("&Cancel"))
+        self.cancel_button.setAccessibleName(_("Cancel"))
+
+
+# ---- print options shared by the roster, the area roster and the schedule --------------------
+
+
+class PrintOptionsBox(Retranslating, QWidget):
+    """Language (English, Welsh or both), large print, and portrait or landscape."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.language_label, self.language = QLabel(self), QComboBox(self)
+        self.language.setObjectName("print_language")
+        self.large_print = QCheckBox(self)
+        self.large_print.setObjectName("large_print")
+        self.orientation_label, self.orientation = QLabel(self), QComboBox(self)
+        self.orientation.setObjectName("orientation")
+        for widget in (
+            self.language_label,
+            self.language,
+            self.large_print,
+            self.orientation_label,
+            self.orientation,
+        ):
+            row.addWidget(widget)
+        self.retranslate_ui()
+
+    def options(self) -> PrintOptions:
+        turn = self.orientation.currentData()
+        return PrintOptions(
+            languages=LanguageMode(self.language.currentData() or LanguageMode.ENGLISH.value),
+            large_print=self.large_print.isChecked(),
+            landscape=None if turn in (None, "") else turn == "landscape",
+        )
+
+    def set_options(self, options: PrintOptions) -> None:
+        self.language.setCurrentIndex(max(self.language.findData(options.languages.value), 0))
+        self.large_print.setChecked(options.large_print)
+        turn = "" if options.landscape is None else "landscape" if options.landscape else "portrait"
+        self.orientation.setCurrentIndex(max(self.orientation.findData(turn), 0))
+
+    def retranslate_ui(self) -> None:
+        current = self.language.currentData() or (
+            LanguageMode.WELSH.value if current_language() == "cy" else LanguageMode.ENGLISH.value
+        )
+        self.language.blockSignals(True)
+        self.language.clear()
+        self.language.addItem(_("English"), LanguageMode.ENGLISH.value)
+        self.language.addItem(_("Welsh"), LanguageMode.WELSH.value)
+        self.language.addItem(_("English and Welsh side by side"), LanguageMode.BOTH.value)
+        self.language.setCurrentIndex(max(self.language.findData(current), 0))
+        self.language.blockSignals(False)
+        label_for(self.language_label, self.language, _("Lang&uage:"))
+        self.large_print.setText(_("Large &print (16 pt)"))
+        self.large_print.setAccessibleName(_("Large print (16 pt)"))
+        turn = self.orientation.currentData() or ""
+        self.orientation.blockSignals(True)
+        self.orientation.clear()
+        self.orientation.addItem(_("Automatic"), "")
+        self.orientation.addItem(_("Portrait"), "portrait")
+        self.orientation.addItem(_("Landscape"), "landscape")
+        self.orientation.setCurrentIndex(max(self.orientation.findData(turn), 0))
+        self.orientation.blockSignals(False)
+        label_for(self.orientation_label, self.orientation, _("Pag&e:"))
+        self.orientation.setToolTip(_("Automatic: landscape for large print, portrait otherwise."))
+
+
+def _date_edit(parent: QWidget, name: str, day: dt.date) -> QDateEdit:
+    edit = QDateEdit(parent)
+    edit.setObjectName(name)
+    edit.setCalendarPopup(True)
+    edit.setDate(to_qdate(day))
+    return edit
+
+
+def _format_date_edit(edit: QDateEdit) -> None:
+    edit.setLocale(qt_locale())
+    edit.setDisplayFormat(qt_date_format())
+    editor = edit.findChild(QLineEdit)
+    if editor is not None:  # the date's text box, which screen readers reach too
+        editor.setAccessibleName(edit.accessibleName())
+
+
+# ---- a volunteer's own schedule ---------------------------------------------------------------
+
+VOLUNTEER_ROLE = Qt.ItemDataRole.UserRole
+MATCHES_SHOWN = 50
+
+
+class ScheduleDialog(Retranslating, QDialog):
+    """Pick a volunteer by name (a page of matches at a time, never the whole list) and the
+    dates, then preview their schedule."""
+
+    def __init__(
+        self,
+        volunteers: VolunteerService,
+        parent: QWidget | None = None,
+        *,
+        today: dt.date | None = None,
+        options: PrintOptions | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("schedule_dialog")
+        self._volunteers = volunteers
+        self.matches: list[VolunteerRow] = []
+        self._total = 0
+        start = monday_of(today or dt.date.today())
+        layout = QVBoxLayout(self)
+        self.intro = QLabel(self)
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.intro)
+        self.search_label, self.search = QLabel(self), QLineEdit(self)
+        self.search.setObjectName("search")
+        self.search.setClearButtonEnabled(True)
+        layout.addWidget(self.search_label)
+        layout.addWidget(self.search)
+        self.results = QListWidget(self)
+        self.results.setObjectName("results")
+        layout.addWidget(self.results, 1)
+        self.result_note = QLabel(self)
+        self.result_note.setObjectName("result_note")
+        self.result_note.setWordWrap(True)
+        layout.addWidget(self.result_note)
+        dates = QHBoxLayout()
+        self.from_label = QLabel(self)
+        self.date_from = _date_edit(self, "date_from", start)
+        self.to_label = QLabel(self)
+        self.date_to = _date_edit(self, "date_to", start + dt.timedelta(days=27))
+        for widget in (self.from_label, self.date_from, self.to_label, self.date_to):
+            dates.addWidget(widget)
+        dates.addStretch(1)
+        layout.addLayout(dates)
+        self.print_options = PrintOptionsBox(self)
+        if options is not None:
+            self.print_options.set_options(options)
+        layout.addWidget(self.print_options)
+        self.buttons = QDialogButtonBox(self)
+        self.preview_button = QPushButton(self)
+        self.preview_button.setObjectName("preview")
+        self.preview_button.setDefault(True)
+        self.buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        layout.addWidget(self.buttons)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(250)
+        self._search_timer.timeout.connect(self.find)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self._search_now)
+        self.results.itemSelectionChanged.connect(self._update_buttons)
+        self.results.itemDoubleClicked.connect(lambda _i: self._accept_if_ready())
+        self.buttons.accepted.connect(self._accept_if_ready)
+        self.buttons.rejected.connect(self.reject)
+        self.resize(560, 520)
+        self.retranslate_ui()
+        self.find()
+        self.search.setFocus()
+
+    # -- finding -------------------------------------------------------------------------
+    def _search_now(self) -> None:
+        self._search_timer.stop()
+        self.find()
+        if self.results.count():
+            self.results.setFocus()
+
+    def find(self, text: str | None = None) -> list[VolunteerRow]:
+        """Show the first MATCHES_SHOWN active volunteers matching the search, by name."""
+        if text is not None:
+            self.search.blockSignals(True)
+            self.search.setText(text)
+            self.search.blockSignals(False)
+        query = VolunteerQuery(search=self.search.text().strip())
+        chosen = self.chosen_volunteer()
+        try:
+            self.matches = self._volunteers.list(query, limit=MATCHES_SHOWN)
+            self._total = (
+                self._volunteers.count(query)
+                if len(self.matches) >= MATCHES_SHOWN
+                else len(self.matches)
+            )
+        except CvcError as exc:
+            show_error(self, exc)
+            self.matches, self._total = [], 0
+        self.results.clear()
+        for row in self.matches:
+            details = ", ".join(part for part in (row.reference, row.postcode) if part)
+            text = f"{row.display_name} ({details})" if details else row.display_name
+            item = QListWidgetItem(text, self.results)
+            item.setData(VOLUNTEER_ROLE, row.uuid)
+        if self.matches:
+            self.results.setCurrentRow(
+                next((i for i, r in enumerate(self.matches) if r.uuid == chosen), 0)
+            )
+        self._show_count()
+        self._update_buttons()
+        return self.matches
+
+    def _show_count(self) -> None:
+        shown = len(self.matches)
+        if not shown:
+            self.result_note.setText(_("Nobody matches. Try part of the name or a reference."))
+        elif self._total > shown:
+            self.result_note.setText(
+                _(
+                    "Showing the first {shown} of {total} matches. Type more of the name to "
+                    "narrow them down."
+                ).format(shown=format_number(shown), total=format_number(self._total))
+            )
+        else:
+            self.result_note.setText(
+                ngettext("{count} match", "{count} matches", shown).format(
+                    count=format_number(shown)
+                )
+            )
+
+    def select_volunteer(self, volunteer_uuid: str) -> bool:
+        for row in range(self.results.count()):
+            item = self.results.item(row)
+            if item.data(VOLUNTEER_ROLE) == volunteer_uuid:
+                self.results.setCurrentRow(row)
+                return True
+        return False
+
+    def chosen_volunteer(self) -> str | None:
+        item = self.results.currentItem()
+        return str(item.data(VOLUNTEER_ROLE)) if item is not None and item.isSelected() else None
+
+    def chosen_name(self) -> str:
+        uuid = self.chosen_volunteer()
+        return next((r.display_name for r in self.matches if r.uuid == uuid), "")
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        return from_qdate(self.date_from.date()), from_qdate(self.date_to.date())
+
+    def set_period(self, start: dt.date, end: dt.date) -> None:
+        self.date_from.setDate(to_qdate(start))
+        self.date_to.setDate(to_qdate(end))
+
+    def _update_buttons(self) -> None:
+        self.preview_button.setEnabled(self.chosen_volunteer() is not None)
+
+    def _accept_if_ready(self) -> None:
+        start, end = self.period()
+        if self.chosen_volunteer() is None:
+            return
+        if end < start:
+            QMessageBox.warning(
+                self,
+                _("Volunteer's schedule"),
+                _("The last date ({end}) is before the first ({start}).").format(
+                    end=format_date(end), start=format_date(start)
+                ),
+            )
+            self.date_to.setFocus()
+            return
+        self.accept()
+
+    def retranslate_ui(self) -> None:
+        self.setWindowTitle(_("Print a volunteer's schedule"))
+        self.setAccessibleName(_("Print a volunteer's schedule"))
+        self.intro.setText(
+            _(
+                "Find the volunteer, choose the dates, then preview their own shifts to print "
+                "or save."
+            )
+        )
+        label_for(self.search_label, self.search, _("&Find a volunteer (name or reference):"))
+        self.search.setPlaceholderText(_("Name or reference"))
+        self.results.setAccessibleName(_("Matching volunteers"))
+        label_for(self.from_label, self.date_from, _("&From:"))
+        label_for(self.to_label, self.date_to, _("&To:"))
+        for edit in (self.date_from, self.date_to):
+            _format_date_edit(edit)
+        self.preview_button.setText(_("Pre&view…"))
+        self.preview_button.setAccessibleName(_("Preview the schedule"))
+        self.cancel_button.setText(_("&Cancel"))
+        self.cancel_button.setAccessibleName(_("Cancel"))
+        self._show_count()
+
+
+# ---- a weekly roster for an area -------------------------------------------------------------
+
+
+class AreaRosterDialog(Retranslating, QDialog):
+    """Choose an area (a postcode district, sector or named community) and a week, then
+    preview the roster of every group's shifts there."""
+
+    def __init__(
+        self,
+        areas: Sequence[tuple[str, str]],
+        parent: QWidget | None = None,
+        *,
+        week: dt.date | None = None,
+        options: PrintOptions | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("area_roster_dialog")
+        self._areas = list(areas)
+        layout = QVBoxLayout(self)
+        self.intro = QLabel(self)
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.intro)
+        form = QFormLayout()
+        self.area_label, self.area = QLabel(self), QComboBox(self)
+        self.area.setObjectName("area")
+        self.area.setEditable(True)
+        self.area.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.area.setMinimumContentsLength(24)
+        for code, name in self._areas:
+            self.area.addItem(name if name == code else f"{name} ({code})", code)
+        completer = self.area.completer()
+        if completer is not None:
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.area.setCurrentIndex(-1)
+        form.addRow(self.area_label, self.area)
+        self.week_label = QLabel(self)
+        self.week = _date_edit(self, "week", week or dt.date.today())
+        form.addRow(self.week_label, self.week)
+        layout.addLayout(form)
+        self.print_options = PrintOptionsBox(self)
+        if options is not None:
+            self.print_options.set_options(options)
+        layout.addWidget(self.print_options)
+        self.buttons = QDialogButtonBox(self)
+        self.preview_button = QPushButton(self)
+        self.preview_button.setObjectName("preview")
+        self.preview_button.setDefault(True)
+        self.buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self._accept_if_ready)
+        self.buttons.rejected.connect(self.reject)
+        self.area.editTextChanged.connect(lambda _t: self._update_buttons())
+        self.area.currentIndexChanged.connect(lambda _i: self._update_buttons())
+        self.retranslate_ui()
+        self._update_buttons()
+        self.area.setFocus()
+
+    def chosen_area(self) -> str:
+        """The chosen area's code, or what was typed (a postcode district such as SA61)."""
+        text = self.area.currentText().strip()
+        index = self.area.currentIndex()
+        if index >= 0 and self.area.itemText(index) == text:
+            return str(self.area.itemData(index))
+        found = self.area.findText(text, Qt.MatchFlag.MatchFixedString)
+        return str(self.area.itemData(found)) if found >= 0 else text
+
+    def set_area(self, code: str) -> None:
+        index = self.area.findData(code)
+        if index >= 0:
+            self.area.setCurrentIndex(index)
+        else:
+            self.area.setEditText(code)
+
+    def week_start(self) -> dt.date:
+        return monday_of(from_qdate(self.week.date()))
+
+    def _update_buttons(self) -> None:
+        self.preview_button.setEnabled(bool(self.area.currentText().strip()))
+
+    def _accept_if_ready(self) -> None:
+        if self.chosen_area():
+            self.accept()
+
+    def retranslate_ui(self) -> None:
+        self.setWindowTitle(_("Print a roster for an area"))
+        self.setAccessibleName(_("Print a roster for an area"))
+        self.intro.setText(
+            _(
+                "Every group's shifts in the area that week, on one roster. Choose an area "
+                "from the list or type a postcode district such as SA61."
+            )
+        )
+        label_for(self.area_label, self.area, _("&Area:"))
+        label_for(self.week_label, self.week, _("&Week of:"))
+        _format_date_edit(self.week)
+        self.preview_button.setText(_("Pre&view…"))
+        self.preview_button.setAccessibleName(_("Preview the roster"))
+        self.cancel_button.setText(_("&Cancel"))
+        self.cancel_button.setAccessibleName(_("Cancel"))

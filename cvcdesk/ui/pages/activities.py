@@ -1,38 +1,38 @@
 """Activities and rosters: a group's week of shifts and who is on them, putting volunteers on
-shifts, and the roster and sign-in sheets as PDF files or on the printer.
+shifts and recording how each booking went (status and hours), and the printed papers: the
+group's roster, a roster for an area, a sign-in sheet and a volunteer's own schedule.
 
-The Roster tab shows the chosen group's week (Monday to Sunday) built from the services; the
-PDFs come from RosterPrintService (ReportLab, rendered off the GUI thread), and printing lays
-the same roster data out again with Qt (see roster_print), as the PDF cannot be rasterised
-without QtPdf.  The Activities tab lists each group's activities and their next shift.
+The Roster tab shows the chosen group's week (Monday to Sunday) built from the services, and
+below it the bookings on the chosen shift.  Every paper is a PDF from RosterPrintService
+(ReportLab, made off the GUI thread); the preview and the printer get that same PDF's pages
+rendered by PDFium (see pdf_preview and roster_print).  The Activities tab lists each group's
+activities and their next shift.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
+    QSplitter,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -53,18 +53,28 @@ from cvcdesk.i18n import (
     format_time,
     ngettext,
 )
-from cvcdesk.reports.data import LanguageMode, PrintOptions, RenderedPdf
+from cvcdesk.reports.data import PrintOptions, RenderedPdf
 from cvcdesk.services.registry import Services
 from cvcdesk.services.roster_printing import RosterPrintService
 from cvcdesk.services.rosters import AssignmentRecord, RosterService, ShiftRecord, monday_of
 from cvcdesk.ui.common import Retranslating, label_for, show_error
 from cvcdesk.ui.forms.fields import from_qdate, qt_date_format, qt_locale, to_qdate
-from cvcdesk.ui.roster_dialogs import AssignVolunteerDialog
-from cvcdesk.ui.roster_print import print_roster_document
+from cvcdesk.ui.pdf_preview import PdfPreviewDialog, open_in_viewer, with_pdf_suffix
+from cvcdesk.ui.roster_dialogs import (
+    STATUS_ORDER,
+    AreaRosterDialog,
+    AssignVolunteerDialog,
+    BookingDialog,
+    PrintOptionsBox,
+    ScheduleDialog,
+    booking_text,
+)
+from cvcdesk.ui.roster_print import PdfPages, print_with_dialog
 from cvcdesk.ui.table_model import Column, PagedTableModel, apply_column_widths
 from cvcdesk.ui.tasks import TaskCancelled, run_task
 
 SHIFT_ROLE = Qt.ItemDataRole.UserRole
+BOOKING_ROLE = Qt.ItemDataRole.UserRole
 # People who count towards the places a shift needs (declined and no-show ones do not).
 _FILLING = (AssignmentStatus.CONFIRMED, AssignmentStatus.TENTATIVE, AssignmentStatus.ATTENDED)
 
@@ -107,10 +117,6 @@ def _file_part(text: str) -> str:
     return re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-").lower()[:40] or "roster"
 
 
-def _with_pdf_suffix(path: Path) -> Path:
-    return path if path.suffix.lower() == ".pdf" else path.with_name(path.name + ".pdf")
-
-
 class ActivitiesPage(Retranslating, QWidget):
     status_message = Signal(str)
     roster_changed = Signal()
@@ -127,7 +133,9 @@ class ActivitiesPage(Retranslating, QWidget):
             services, "printing", None
         ) or RosterPrintService(services.database, actor=actor)
         self._shifts: list[tuple[ShiftRecord, list[AssignmentRecord]]] = []
-        self._temp_dir: Path | None = None
+        self.preview: PdfPreviewDialog | None = None  # the preview open now, if any
+        self.schedule_dialog: ScheduleDialog | None = None
+        self.area_dialog: AreaRosterDialog | None = None
         layout = QVBoxLayout(self)
 
         # -- group and week --------------------------------------------------------------
@@ -198,7 +206,33 @@ class ActivitiesPage(Retranslating, QWidget):
         metrics = self.roster.fontMetrics()
         header.resizeSection(2, metrics.averageCharWidth() * 26)
         header.resizeSection(5, metrics.averageCharWidth() * 30)
-        roster_layout.addWidget(self.roster, 1)
+        self.roster.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.split = QSplitter(Qt.Orientation.Vertical, roster)
+        self.split.setChildrenCollapsible(False)
+        self.split.addWidget(self.roster)
+        people = QWidget(self.split)
+        people_layout = QVBoxLayout(people)
+        people_layout.setContentsMargins(0, 0, 0, 0)
+        self.bookings_label = QLabel(people)
+        people_layout.addWidget(self.bookings_label)
+        self.bookings = QTableWidget(0, 3, people)
+        self.bookings.setObjectName("bookings")
+        self.bookings.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.bookings.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.bookings.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.bookings.setTabKeyNavigation(False)
+        self.bookings.setAlternatingRowColors(True)
+        self.bookings.verticalHeader().setVisible(False)
+        self.bookings.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        people_header = self.bookings.horizontalHeader()
+        people_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            people_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        people_layout.addWidget(self.bookings, 1)
+        self.split.addWidget(people)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 1)
+        roster_layout.addWidget(self.split, 1)
         self.roster_summary = QLabel(roster)
         self.roster_summary.setWordWrap(True)
         roster_layout.addWidget(self.roster_summary)
@@ -206,31 +240,47 @@ class ActivitiesPage(Retranslating, QWidget):
         shift_row = QHBoxLayout()
         self.assign_button = QPushButton(roster)
         self.assign_button.setObjectName("assign")
+        self.booking_button = QPushButton(roster)
+        self.booking_button.setObjectName("booking")
         self.signin_button = QPushButton(roster)
         self.signin_button.setObjectName("signin_pdf")
         shift_row.addWidget(self.assign_button)
+        shift_row.addWidget(self.booking_button)
         shift_row.addWidget(self.signin_button)
         shift_row.addStretch(1)
         roster_layout.addLayout(shift_row)
 
         self.print_box = QGroupBox(roster)
-        print_row = QHBoxLayout(self.print_box)
-        self.language_label, self.language = QLabel(self.print_box), QComboBox(self.print_box)
-        self.language.setObjectName("print_language")
-        self.large_print = QCheckBox(self.print_box)
-        self.large_print.setObjectName("large_print")
+        print_layout = QVBoxLayout(self.print_box)
+        print_row = QHBoxLayout()
+        self.print_options_box = PrintOptionsBox(self.print_box)
+        self.language = self.print_options_box.language
+        self.large_print = self.print_options_box.large_print
+        self.orientation = self.print_options_box.orientation
+        self.preview_button = QPushButton(self.print_box)
+        self.preview_button.setObjectName("preview")
         self.open_button = QPushButton(self.print_box)
         self.open_button.setObjectName("open_pdf")
         self.save_button = QPushButton(self.print_box)
         self.save_button.setObjectName("save_pdf")
         self.print_button = QPushButton(self.print_box)
         self.print_button.setObjectName("print")
-        print_row.addWidget(self.language_label)
-        print_row.addWidget(self.language)
-        print_row.addWidget(self.large_print)
+        print_row.addWidget(self.print_options_box)
         print_row.addStretch(1)
-        for button in (self.open_button, self.save_button, self.print_button):
+        for button in (self.preview_button, self.open_button, self.save_button, self.print_button):
             print_row.addWidget(button)
+        print_layout.addLayout(print_row)
+        other_row = QHBoxLayout()
+        self.other_label = QLabel(self.print_box)
+        self.schedule_button = QPushButton(self.print_box)
+        self.schedule_button.setObjectName("schedule")
+        self.area_button = QPushButton(self.print_box)
+        self.area_button.setObjectName("area_roster")
+        other_row.addWidget(self.other_label)
+        other_row.addWidget(self.schedule_button)
+        other_row.addWidget(self.area_button)
+        other_row.addStretch(1)
+        print_layout.addLayout(other_row)
         roster_layout.addWidget(self.print_box)
         self.tabs.addTab(roster, "")
 
@@ -268,16 +318,21 @@ class ActivitiesPage(Retranslating, QWidget):
         self.previous_week.clicked.connect(lambda: self.move_week(-1))
         self.next_week.clicked.connect(lambda: self.move_week(1))
         self.this_week.clicked.connect(lambda: self.set_week(dt.date.today()))
-        self.roster.itemSelectionChanged.connect(self._update_buttons)
+        self.roster.itemSelectionChanged.connect(self._shift_chosen)
         self.roster.itemDoubleClicked.connect(lambda _item: self.assign_volunteer())
+        self.roster.customContextMenuRequested.connect(self._roster_menu)
+        self.bookings.itemSelectionChanged.connect(self._update_buttons)
+        self.bookings.activated.connect(lambda _index: self.edit_booking())
+        self.bookings.customContextMenuRequested.connect(self._bookings_menu)
         self.assign_button.clicked.connect(self.assign_volunteer)
+        self.booking_button.clicked.connect(lambda: self.edit_booking())
         self.signin_button.clicked.connect(lambda: self.save_signin_pdf())
+        self.preview_button.clicked.connect(lambda: self.preview_roster())
         self.open_button.clicked.connect(self.open_roster_pdf)
         self.save_button.clicked.connect(lambda: self.save_roster_pdf())
         self.print_button.clicked.connect(lambda: self.print_roster())
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self._remove_temp_files)
+        self.schedule_button.clicked.connect(lambda: self.print_schedule())
+        self.area_button.clicked.connect(lambda: self.print_area_roster())
         self.retranslate_ui()
 
     # -- choices -------------------------------------------------------------------------
@@ -291,18 +346,6 @@ class ActivitiesPage(Retranslating, QWidget):
             self.group.addItem(name, uuid)
         self.group.setCurrentIndex(max(self.group.findData(current), 0) if current else 0)
         self.group.blockSignals(False)
-
-    def _fill_languages(self) -> None:
-        current = self.language.currentData() or (
-            LanguageMode.WELSH.value if current_language() == "cy" else LanguageMode.ENGLISH.value
-        )
-        self.language.blockSignals(True)
-        self.language.clear()
-        self.language.addItem(_("English"), LanguageMode.ENGLISH.value)
-        self.language.addItem(_("Welsh"), LanguageMode.WELSH.value)
-        self.language.addItem(_("English and Welsh side by side"), LanguageMode.BOTH.value)
-        self.language.setCurrentIndex(max(self.language.findData(current), 0))
-        self.language.blockSignals(False)
 
     def chosen_group(self) -> str | None:
         return self.group.currentData() or None
@@ -324,10 +367,7 @@ class ActivitiesPage(Retranslating, QWidget):
         self.set_week(from_qdate(self.week.date()) + dt.timedelta(weeks=weeks))
 
     def print_options(self) -> PrintOptions:
-        return PrintOptions(
-            languages=LanguageMode(self.language.currentData() or LanguageMode.ENGLISH.value),
-            large_print=self.large_print.isChecked(),
-        )
+        return self.print_options_box.options()
 
     # -- the roster ----------------------------------------------------------------------
     def refresh_roster(self) -> None:
@@ -353,6 +393,7 @@ class ActivitiesPage(Retranslating, QWidget):
         self._fill_roster()
         if chosen is not None:
             self.select_shift(chosen.uuid)
+        self._fill_bookings()
         self._update_texts_for_week()
         self._update_buttons()
 
@@ -430,9 +471,217 @@ class ActivitiesPage(Retranslating, QWidget):
         has_group = self.chosen_group() is not None
         shift = self.current_shift()
         self.assign_button.setEnabled(shift is not None and not shift.cancelled)
+        self.booking_button.setEnabled(self.current_booking() is not None)
         self.signin_button.setEnabled(shift is not None)
-        for button in (self.open_button, self.save_button, self.print_button):
+        for button in (self.preview_button, self.open_button, self.save_button, self.print_button):
             button.setEnabled(has_group)
+
+    # -- bookings on the chosen shift ----------------------------------------------------
+    def _shift_chosen(self) -> None:
+        self._fill_bookings()
+        self._update_buttons()
+
+    def shift_bookings(self) -> list[AssignmentRecord]:
+        """Everyone booked on the chosen shift (declined too), as the bookings list shows."""
+        rows = self.roster.selectionModel().selectedRows() if self.roster.selectionModel() else []
+        if not rows or not 0 <= rows[0].row() < len(self._shifts):
+            return []
+        return list(self._shifts[rows[0].row()][1])
+
+    def _fill_bookings(self) -> None:
+        chosen = self.current_booking()
+        people = self.shift_bookings()
+        self.bookings.setRowCount(len(people))
+        for row, person in enumerate(people):
+            hours = (
+                format_number(person.hours)
+                if person.status is AssignmentStatus.ATTENDED and person.hours is not None
+                else ""
+            )
+            for column, value in enumerate((person.volunteer_name, person.status.label, hours)):
+                item = QTableWidgetItem(value)
+                item.setData(BOOKING_ROLE, person.uuid)
+                if column == 0:
+                    item.setData(Qt.ItemDataRole.AccessibleTextRole, booking_text(person))
+                if column == 2:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.bookings.setItem(row, column, item)
+        if chosen is not None:
+            self.select_booking(chosen.uuid)
+        shift = self.current_shift()
+        if shift is None:
+            text = _("Choose a shift above to see who is booked on it.")
+        elif not people:
+            text = _("Nobody is booked on this shift yet.")
+        else:
+            text = ngettext(
+                "{count} booking on {shift}:", "{count} bookings on {shift}:", len(people)
+            ).format(
+                count=format_number(len(people)),
+                shift=_("{activity}, {date}").format(
+                    activity=shift.title, date=format_date(shift.starts_at.date(), "EEE d MMM")
+                ),
+            )
+        label_for(self.bookings_label, self.bookings, text)
+        self.bookings.setAccessibleName(_("Bookings on the chosen shift"))
+
+    def current_booking(self) -> AssignmentRecord | None:
+        model = self.bookings.selectionModel()
+        rows = model.selectedRows() if model else []
+        people = self.shift_bookings()
+        if not rows or not 0 <= rows[0].row() < len(people):
+            return None
+        return people[rows[0].row()]
+
+    def select_booking(self, assignment_uuid: str) -> bool:
+        for row, person in enumerate(self.shift_bookings()):
+            if person.uuid == assignment_uuid:
+                self.bookings.selectRow(row)
+                return True
+        return False
+
+    def booking_table(self) -> list[tuple[str, str, str]]:
+        """The bookings list as shown: name, status and hours (for tests and summaries)."""
+        return [
+            tuple(  # type: ignore[misc]
+                (self.bookings.item(row, c).text() if self.bookings.item(row, c) else "")
+                for c in range(3)
+            )
+            for row in range(self.bookings.rowCount())
+        ]
+
+    def set_booking_status(
+        self,
+        status: AssignmentStatus,
+        record: AssignmentRecord | None = None,
+        *,
+        hours: float | None = None,
+    ) -> AssignmentRecord | None:
+        """Mark a booking (the chosen one by default); attended takes the shift's length
+        unless `hours` is given."""
+        record = record or self.current_booking()
+        if record is None:
+            return None
+        try:
+            saved = self._rosters.set_status(
+                record.uuid, status, hours=hours, expected_version=record.version
+            )
+        except CvcError as exc:
+            show_error(self, exc, _("Booking not changed"))
+            self.refresh_roster()
+            return None
+        self._after_status(saved)
+        return saved
+
+    def make_booking_dialog(self, record: AssignmentRecord | None = None) -> BookingDialog | None:
+        record = record or self.current_booking()
+        if record is None:
+            return None
+        dialog = BookingDialog(self._rosters, record, self)
+        dialog.accepted.connect(lambda: dialog.saved and self._after_status(dialog.saved))
+        return dialog
+
+    def edit_booking(self, record: AssignmentRecord | None = None) -> None:
+        """Status and hours of a booking (the chosen one by default), in a dialog."""
+        dialog = self.make_booking_dialog(record)
+        if dialog is None:
+            return
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def _after_status(self, saved: AssignmentRecord) -> None:
+        self.refresh_roster()
+        self.select_booking(saved.uuid)
+        self.roster_changed.emit()
+        self.status_message.emit(
+            _("{booking} ({activity}, {date}).").format(
+                booking=booking_text(saved),
+                activity=saved.activity_title,
+                date=format_date(saved.starts_at.date(), "EEE d MMM"),
+            )
+        )
+
+    def _status_actions(self, menu: QMenu, record: AssignmentRecord) -> None:
+        """Each status as a checkable item, the current one ticked; then the dialog."""
+        choices = QActionGroup(menu)
+        choices.setExclusive(True)
+        for status in STATUS_ORDER:
+            action = QAction(
+                _("Mark as {status}").format(status=status.label.lower()), menu, checkable=True
+            )
+            action.setObjectName(f"status_{status.value}")
+            action.setChecked(record.status is status)
+            action.triggered.connect(
+                lambda _checked=False, s=status, r=record: self.set_booking_status(s, r)
+            )
+            choices.addAction(action)
+            menu.addAction(action)
+        menu.addSeparator()
+        edit = menu.addAction(_("Status and &hours…"))
+        edit.setObjectName("edit_booking")
+        edit.triggered.connect(lambda _checked=False, r=record: self.edit_booking(r))
+
+    def bookings_menu(self, record: AssignmentRecord | None = None) -> QMenu | None:
+        """The context menu of a booking (for the bookings list and tests)."""
+        record = record or self.current_booking()
+        if record is None:
+            return None
+        menu = QMenu(self)
+        menu.setObjectName("booking_menu")
+        menu.setAccessibleName(booking_text(record))
+        self._status_actions(menu, record)
+        return menu
+
+    def roster_menu(self) -> QMenu | None:
+        """The context menu of a shift: assign, the sign-in sheet, and each booking."""
+        shift = self.current_shift()
+        if shift is None:
+            return None
+        menu = QMenu(self)
+        menu.setObjectName("roster_menu")
+        assign = menu.addAction(_("&Assign volunteer…"))
+        assign.setEnabled(not shift.cancelled)
+        assign.triggered.connect(lambda _checked=False: self.assign_volunteer())
+        signin = menu.addAction(_("&Sign-in sheet as PDF…"))
+        signin.triggered.connect(lambda _checked=False: self.save_signin_pdf())
+        people = self.shift_bookings()
+        if people:
+            menu.addSeparator()
+        for person in people:
+            sub = menu.addMenu(booking_text(person))
+            sub.setObjectName(f"booking_{person.uuid}")
+            self._status_actions(sub, person)
+        return menu
+
+    def _popup_position(self, table: QTableWidget, pos: QPoint) -> QPoint:
+        """Where the menu opens: at the mouse, or by the chosen row when asked from the
+        keyboard (the menu key or Shift+F10)."""
+        index = table.indexAt(pos)
+        if index.isValid():
+            table.selectRow(index.row())
+            return table.viewport().mapToGlobal(pos)
+        rows = table.selectionModel().selectedRows() if table.selectionModel() else []
+        if rows:
+            rect = table.visualRect(rows[0])
+            return table.viewport().mapToGlobal(rect.bottomLeft())
+        return table.viewport().mapToGlobal(pos)
+
+    def _roster_menu(self, pos: QPoint) -> None:
+        where = self._popup_position(self.roster, pos)
+        menu = self.roster_menu()
+        if menu is not None:
+            menu.exec(where)
+            menu.deleteLater()
+
+    def _bookings_menu(self, pos: QPoint) -> None:
+        where = self._popup_position(self.bookings, pos)
+        menu = self.bookings_menu()
+        if menu is not None:
+            menu.exec(where)
+            menu.deleteLater()
 
     def can_print(self) -> bool:
         """Whether Print has something to print (a group is chosen)."""
@@ -529,27 +778,58 @@ class ActivitiesPage(Retranslating, QWidget):
             return f"{kind}-{group}-{year}-W{week:02d}.pdf"
         return f"{kind}-{group}-{day.isoformat()}.pdf"
 
-    def render_roster_pdf(self) -> RenderedPdf | None:
-        """The chosen group's week as a PDF, made off the GUI thread; None if cancelled."""
-        group = self.chosen_group()
-        if group is None:
-            return None
-        week, options, printing = self.week_start(), self.print_options(), self._printing
+    def _render(
+        self, title: str, label: str, make: Callable[[], RenderedPdf]
+    ) -> RenderedPdf | None:
+        """A PDF made off the GUI thread behind a progress dialog; None if cancelled or
+        refused (the reason is shown)."""
         try:
-            rendered: RenderedPdf = run_task(
-                self,
-                _("Roster"),
-                _("Making the roster…"),
-                lambda _progress, _cancelled: printing.roster_pdf(
-                    week=week, group=group, options=options
-                ),
-            )
+            rendered: RenderedPdf = run_task(self, title, label, lambda _p, _c: make())
         except TaskCancelled:
             return None
         except CvcError as exc:
             show_error(self, exc)
             return None
         return rendered
+
+    def render_roster_pdf(self) -> RenderedPdf | None:
+        """The chosen group's week as a PDF, made off the GUI thread; None if cancelled."""
+        group = self.chosen_group()
+        if group is None:
+            return None
+        week, options, printing = self.week_start(), self.print_options(), self._printing
+        return self._render(
+            _("Roster"),
+            _("Making the roster…"),
+            lambda: printing.roster_pdf(week=week, group=group, options=options),
+        )
+
+    def render_area_roster_pdf(
+        self, area: str, week: dt.date, options: PrintOptions
+    ) -> RenderedPdf | None:
+        """Every group's shifts in an area (a code such as SA61) that week, as a PDF."""
+        printing = self._printing
+        return self._render(
+            _("Roster"),
+            _("Making the roster…"),
+            lambda: printing.roster_pdf(week=week, area=area, options=options),
+        )
+
+    def render_schedule_pdf(
+        self, volunteer_uuid: str, date_from: dt.date, date_to: dt.date, options: PrintOptions
+    ) -> RenderedPdf | None:
+        """A volunteer's own shifts from `date_from` to `date_to`, as a PDF."""
+        printing = self._printing
+        return self._render(
+            _("Volunteer's schedule"),
+            _("Making the schedule…"),
+            lambda: printing.schedule_pdf(
+                volunteer_uuid=volunteer_uuid,
+                date_from=date_from,
+                date_to=date_to,
+                options=options,
+            ),
+        )
 
     def save_roster_pdf(self, path: Path | None = None) -> Path | None:
         """Save the week's roster as PDF; asks where when `path` is None."""
@@ -568,7 +848,7 @@ class ActivitiesPage(Retranslating, QWidget):
         rendered = self.render_roster_pdf()
         if rendered is None:
             return None
-        return self._write(_with_pdf_suffix(path), rendered)
+        return self._write(with_pdf_suffix(path), rendered)
 
     def open_roster_pdf(self) -> Path | None:
         """Write the roster to a temporary file and open it in the system's PDF viewer."""
@@ -577,10 +857,14 @@ class ActivitiesPage(Retranslating, QWidget):
         rendered = self.render_roster_pdf()
         if rendered is None:
             return None
-        if self._temp_dir is None:
-            self._temp_dir = Path(tempfile.mkdtemp(prefix="cvcdesk-roster-"))
-        written = self._write(self._temp_dir / self._suggested_name("roster"), rendered, quiet=True)
-        if written is not None and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(written))):
+        try:
+            written, opened = open_in_viewer(
+                rendered, self._suggested_name("roster"), self._printing.save
+            )
+        except CvcError as exc:
+            show_error(self, exc)
+            return None
+        if not opened:
             self.status_message.emit(
                 _("No PDF viewer opened the roster. It is saved at {path}.").format(path=written)
             )
@@ -603,75 +887,167 @@ class ActivitiesPage(Retranslating, QWidget):
                 return None
             path = Path(chosen)
         options, printing = self.print_options(), self._printing
-        try:
-            rendered: RenderedPdf = run_task(
-                self,
-                _("Sign-in sheet"),
-                _("Making the sign-in sheet…"),
-                lambda _progress, _cancelled: printing.signin_pdf(
-                    activity_uuid=shift.activity_uuid, day=day, options=options
-                ),
-            )
-        except TaskCancelled:
+        rendered = self._render(
+            _("Sign-in sheet"),
+            _("Making the sign-in sheet…"),
+            lambda: printing.signin_pdf(
+                activity_uuid=shift.activity_uuid, day=day, options=options
+            ),
+        )
+        if rendered is None:
             return None
-        except CvcError as exc:
-            show_error(self, exc)
-            return None
-        return self._write(_with_pdf_suffix(path), rendered)
+        return self._write(with_pdf_suffix(path), rendered)
 
-    def _write(self, path: Path, rendered: RenderedPdf, *, quiet: bool = False) -> Path | None:
+    def _write(self, path: Path, rendered: RenderedPdf) -> Path | None:
         try:
             written = self._printing.save(path, rendered)
         except CvcError as exc:
             show_error(self, exc)
             return None
-        if not quiet:
-            self.status_message.emit(
-                ngettext(
-                    "Saved {pages} page to {path}.",
-                    "Saved {pages} pages to {path}.",
-                    rendered.pages,
-                ).format(pages=format_number(rendered.pages), path=written)
-            )
+        self.status_message.emit(
+            ngettext(
+                "Saved {pages} page to {path}.",
+                "Saved {pages} pages to {path}.",
+                rendered.pages,
+            ).format(pages=format_number(rendered.pages), path=written)
+        )
         return written
 
-    def _remove_temp_files(self) -> None:
-        if self._temp_dir is not None:
-            shutil.rmtree(self._temp_dir, ignore_errors=True)
-            self._temp_dir = None
+    # -- preview -------------------------------------------------------------------------
+    def show_preview(
+        self, rendered: RenderedPdf, *, title: str, file_name: str
+    ) -> PdfPreviewDialog | None:
+        """Open the preview of `rendered` (window-modal, without blocking); it stays in
+        `self.preview` until closed."""
+        if self.preview is not None:
+            self.preview.close()
+        try:
+            dialog = PdfPreviewDialog(
+                rendered, title=title, file_name=file_name, save=self._printing.save, parent=self
+            )
+        except CvcError as exc:
+            show_error(self, exc)
+            return None
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.printed.connect(
+            lambda pages: self.status_message.emit(
+                ngettext(
+                    "Sent {pages} page to the printer.", "Sent {pages} pages to the printer.", pages
+                ).format(pages=format_number(pages))
+            )
+        )
+        dialog.saved.connect(
+            lambda path: self.status_message.emit(_("Saved to {path}.").format(path=path))
+        )
+        dialog.finished.connect(lambda _result: self._preview_closed(dialog))
+        self.preview = dialog
+        dialog.open()
+        return dialog
+
+    def _preview_closed(self, dialog: PdfPreviewDialog) -> None:
+        if self.preview is dialog:
+            self.preview = None
+
+    def preview_roster(self) -> PdfPreviewDialog | None:
+        """The chosen group's week, as it will print."""
+        if self.chosen_group() is None:
+            self.status_message.emit(_("Choose a group to preview its roster."))
+            return None
+        rendered = self.render_roster_pdf()
+        if rendered is None:
+            return None
+        return self.show_preview(
+            rendered,
+            title=_("Roster: {group}").format(group=self.group.currentText()),
+            file_name=self._suggested_name("roster"),
+        )
+
+    def print_schedule(self) -> ScheduleDialog:
+        """Ask for a volunteer and dates; the schedule's preview opens when they are chosen."""
+        dialog = ScheduleDialog(self._services.volunteers, self, options=self.print_options())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._preview_schedule(dialog))
+        dialog.finished.connect(lambda _r: setattr(self, "schedule_dialog", None))
+        self.schedule_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _preview_schedule(self, dialog: ScheduleDialog) -> PdfPreviewDialog | None:
+        volunteer = dialog.chosen_volunteer()
+        if volunteer is None:
+            return None
+        start, end = dialog.period()
+        name = dialog.chosen_name()
+        rendered = self.render_schedule_pdf(volunteer, start, end, dialog.print_options.options())
+        if rendered is None:
+            return None
+        return self.show_preview(
+            rendered,
+            title=_("Schedule: {name}").format(name=name),
+            file_name=f"schedule-{_file_part(name)}-{start.isoformat()}.pdf",
+        )
+
+    def print_area_roster(self) -> AreaRosterDialog:
+        """Ask for an area and a week; the roster's preview opens when they are chosen."""
+        try:
+            areas = [(a.key, a.name()) for a in self._services.coverage.areas()]
+        except CvcError as exc:
+            show_error(self, exc)
+            areas = []
+        dialog = AreaRosterDialog(areas, self, week=self.week_start(), options=self.print_options())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._preview_area_roster(dialog))
+        dialog.finished.connect(lambda _r: setattr(self, "area_dialog", None))
+        self.area_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _preview_area_roster(self, dialog: AreaRosterDialog) -> PdfPreviewDialog | None:
+        area, week = dialog.chosen_area(), dialog.week_start()
+        rendered = self.render_area_roster_pdf(area, week, dialog.print_options.options())
+        if rendered is None:
+            return None
+        year, number, _day = week.isocalendar()
+        return self.show_preview(
+            rendered,
+            title=_("Roster: {area}").format(area=dialog.area.currentText()),
+            file_name=f"roster-{_file_part(area)}-{year}-W{number:02d}.pdf",
+        )
 
     # -- printing ------------------------------------------------------------------------
     def print_roster(self, printer: QPrinter | None = None) -> int:
-        """Print the chosen group's week. With no `printer`, the system print dialog asks
-        which printer; returns the pages printed (0 when nothing was printed)."""
-        group = self.chosen_group()
-        if group is None:
+        """Print the chosen group's week: the roster PDF's own pages. With no `printer`, the
+        system print dialog asks which printer; returns the pages printed (0 when nothing
+        was printed)."""
+        if self.chosen_group() is None:
             self.status_message.emit(_("Choose a group to print its roster."))
             return 0
-        options = self.print_options()
+        rendered = self.render_roster_pdf()
+        if rendered is None:
+            return 0
+        pages: PdfPages | None = None
         try:
-            document = self._printing.roster_document(week=self.week_start(), group=group)
+            pages = PdfPages(rendered)
+            sent = print_with_dialog(
+                self,
+                pages,
+                document_name=self._suggested_name("roster").removesuffix(".pdf"),
+                title=_("Print roster"),
+                printer=printer,
+            )
         except CvcError as exc:
             show_error(self, exc)
             return 0
-        if printer is None:
-            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-            printer.setDocName(self._suggested_name("roster").removesuffix(".pdf"))
-            dialog = QPrintDialog(printer, self)
-            dialog.setWindowTitle(_("Print roster"))
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return 0
-        try:
-            pages = print_roster_document(printer, document, options)
-        except CvcError as exc:
-            show_error(self, exc)
-            return 0
-        self.status_message.emit(
-            ngettext(
-                "Sent {pages} page to the printer.", "Sent {pages} pages to the printer.", pages
-            ).format(pages=format_number(pages))
-        )
-        return pages
+        finally:
+            if pages is not None:
+                pages.close()
+        if sent:
+            self.status_message.emit(
+                ngettext(
+                    "Sent {pages} page to the printer.", "Sent {pages} pages to the printer.", sent
+                ).format(pages=format_number(sent))
+            )
+        return sent
 
     # -- texts ---------------------------------------------------------------------------
     def retranslate_ui(self) -> None:
@@ -688,13 +1064,25 @@ class ActivitiesPage(Retranslating, QWidget):
             (self.next_week, _("Ne&xt week ▶"), _("Next week")),
             (self.assign_button, _("&Assign volunteer…"), _("Assign a volunteer to the shift")),
             (
+                self.booking_button,
+                _("Status and &hours…"),
+                _("Change the chosen booking's status or hours"),
+            ),
+            (
                 self.signin_button,
                 _("&Sign-in sheet as PDF…"),
                 _("Save the shift's sign-in sheet as PDF"),
             ),
+            (self.preview_button, _("Pre&view…"), _("Preview the roster as it will print")),
             (self.open_button, _("&Open PDF"), _("Open the roster PDF in the PDF viewer")),
             (self.save_button, _("Save as P&DF…"), _("Save the roster as PDF")),
             (self.print_button, _("&Print…"), _("Print the roster")),
+            (
+                self.schedule_button,
+                _("Vo&lunteer's schedule…"),
+                _("Print a volunteer's own schedule"),
+            ),
+            (self.area_button, _("Roster for an a&rea…"), _("Print a roster for an area")),
         ):
             button.setText(text)
             button.setAccessibleName(name)
@@ -702,13 +1090,20 @@ class ActivitiesPage(Retranslating, QWidget):
         self.tabs.setTabText(0, _("&Roster"))
         self.tabs.setTabText(1, _("A&ctivities"))
         self.tabs.setAccessibleName(_("Roster and activities"))
-        self.print_box.setTitle(_("Printed roster"))
-        label_for(self.language_label, self.language, _("Lang&uage:"))
-        self._fill_languages()
-        self.large_print.setText(_("Large &print (16 pt)"))
-        self.large_print.setAccessibleName(_("Large print (16 pt)"))
+        self.print_box.setTitle(_("Printing"))
+        self.other_label.setText(_("Other papers:"))
         self.roster.setAccessibleName(_("Roster for the week"))
+        self.roster.setAccessibleDescription(
+            _("The menu key or Shift+F10 opens the shift's menu: assign, sign-in sheet, bookings.")
+        )
         self.roster.setHorizontalHeaderLabels([header() for header in ROSTER_HEADERS])
+        self.bookings.setHorizontalHeaderLabels([_("Name"), _("Status"), _("Hours")])
+        self.bookings.setAccessibleDescription(
+            _(
+                "Enter changes the booking's status and hours; the menu key marks it confirmed, "
+                "tentative, declined, attended or no-show."
+            )
+        )
         self.note.setText(_("Each group's regular activities and their next shift."))
         self.table.setAccessibleName(_("Activities"))
         self._fill_groups()
