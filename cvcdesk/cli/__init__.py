@@ -7,9 +7,9 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 from cvcdesk import __version__
-from cvcdesk.cli import alerts, imports, maintenance, partners, records, report, rosters, sync
 from cvcdesk.cli.common import EXIT_REFUSED, EXIT_USAGE, Context, fail
 from cvcdesk.domain.errors import CvcError
 from cvcdesk.i18n import _, normalise_language, set_language, system_language
@@ -18,7 +18,23 @@ from cvcdesk.paths import default_database
 
 log = logging.getLogger("cvcdesk.cli")
 
-COMMAND_MODULES = (maintenance, records, alerts, report, rosters, imports, partners, sync)
+
+def command_modules() -> tuple[ModuleType, ...]:
+    """The modules that add the sub-commands (imported only when a command line needs them:
+    opening the desktop app does not pay for reports, spreadsheets and sync)."""
+    from cvcdesk.cli import (
+        alerts,
+        imports,
+        maintenance,
+        partners,
+        records,
+        report,
+        rosters,
+        settings,
+        sync,
+    )
+
+    return (maintenance, records, alerts, report, rosters, imports, partners, sync, settings)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,11 +44,24 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+class _NotJustOptions(Exception):
+    pass
+
+
+class _QuietParser(argparse.ArgumentParser):
+    """Reads the options alone and says nothing: anything else is left to the full parser."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _NotJustOptions(message)
+
+
+def _options_parser(*, quick: bool = False) -> argparse.ArgumentParser:
+    """The options that come before any command (`quick`: without help and version)."""
+    parser = (_QuietParser if quick else _Parser)(
         prog="cvcdesk",
         description=_("The coordinator's desk for County Voluntary Councils."),
         epilog=_("With no command, cvcdesk opens the desktop app."),
+        add_help=not quick,
     )
     parser.add_argument(
         "--db",
@@ -45,11 +74,30 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("keep the database beside the program (for a USB stick)"),
     )
     parser.add_argument("--lang", choices=["en", "cy"], help=_("language: en or cy"))
-    parser.add_argument("--version", action="version", version=f"cvcdesk {__version__}")
+    if not quick:
+        parser.add_argument("--version", action="version", version=f"cvcdesk {__version__}")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _options_parser()
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=_Parser)
-    for module in COMMAND_MODULES:
+    for module in command_modules():
         module.register(commands)
     return parser
+
+
+def _desktop_args(args_list: Sequence[str]) -> argparse.Namespace | None:
+    """The options when the command line only opens the desktop app (no command, no help),
+    read without importing every command's module; None when the full parser is needed."""
+    try:
+        args, rest = _options_parser(quick=True).parse_known_args(list(args_list))
+    except _NotJustOptions:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
 
 
 def _language_from(argv: Sequence[str]) -> str:
@@ -64,9 +112,9 @@ def _language_from(argv: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     set_language(_language_from(args_list))
-    parser = build_parser()
+    desktop = _desktop_args(args_list)
     try:
-        args = parser.parse_args(args_list)
+        args = desktop if desktop is not None else build_parser().parse_args(args_list)
     except SystemExit as exc:
         return int(exc.code or 0)
     target = args.db or str(default_database(portable=args.portable))

@@ -59,6 +59,18 @@ _KEEPING = (
 )
 
 
+def horizon_problem(days: int) -> FieldError | None:
+    """What is wrong with planning `days` ahead, if anything."""
+    if 7 <= days <= MAX_HORIZON_DAYS:
+        return None
+    return FieldError(
+        "horizon_days",
+        _("Plan from 7 to {most} days ahead (it was {days}).").format(
+            most=MAX_HORIZON_DAYS, days=days
+        ),
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class ActivityData:
     """What a coordinator enters about an activity."""
@@ -479,17 +491,9 @@ class ActivityService(ServiceBase):
         return total
 
     def set_horizon_days(self, days: int) -> int:
-        if not 7 <= days <= MAX_HORIZON_DAYS:
-            raise ValidationError(
-                [
-                    FieldError(
-                        "horizon_days",
-                        _("Plan from 7 to {most} days ahead (it was {days}).").format(
-                            most=MAX_HORIZON_DAYS, days=days
-                        ),
-                    )
-                ]
-            )
+        problem = horizon_problem(days)
+        if problem is not None:
+            raise ValidationError([problem])
         with self._unit() as session:
             session.merge(m.Setting(key=SETTING_HORIZON_DAYS, value=str(days)))
         return days

@@ -28,10 +28,26 @@ DEFAULT_INTERVAL_HOURS = 24
 # However old, the newest few are kept: after months away the last good copies still exist.
 KEEP_AT_LEAST = 3
 
-_KEEP_DAYS_KEY = "backups.keep_days"
-_INTERVAL_KEY = "backups.interval_hours"
+SETTING_BACKUP_KEEP_DAYS = "backups.keep_days"
+SETTING_BACKUP_INTERVAL = "backups.interval_hours"
 _STAMP = "%Y%m%d-%H%M%S"
 _REASON = re.compile(r"^[a-z0-9][a-z0-9.-]{0,60}$")
+
+
+def backup_settings_problems(keep_days: int | None, interval_hours: int | None) -> list[FieldError]:
+    """What is wrong with these backup settings (None: left as they are)."""
+    errors: list[FieldError] = []
+    if keep_days is not None and not 1 <= keep_days <= 3650:
+        errors.append(FieldError("keep_days", _("Keep backups for 1 to 3650 days."), _("Keep for")))
+    if interval_hours is not None and not 0 <= interval_hours <= 24 * 366:
+        errors.append(
+            FieldError(
+                "interval_hours",
+                _("Give a number of hours from 0 (every time) to 8784 (a year)."),
+                _("Back up every"),
+            )
+        )
+    return errors
 
 
 @dataclass(frozen=True)
@@ -109,7 +125,7 @@ class BackupService(ServiceBase):
             stored = dict(
                 session.execute(
                     select(m.Setting.key, m.Setting.value).where(
-                        m.Setting.key.in_([_KEEP_DAYS_KEY, _INTERVAL_KEY])
+                        m.Setting.key.in_([SETTING_BACKUP_KEEP_DAYS, SETTING_BACKUP_INTERVAL])
                     )
                 ).all()
             )
@@ -121,8 +137,8 @@ class BackupService(ServiceBase):
                 return default
 
         return BackupSettings(
-            keep_days=max(1, number(_KEEP_DAYS_KEY, DEFAULT_KEEP_DAYS)),
-            interval_hours=max(0, number(_INTERVAL_KEY, DEFAULT_INTERVAL_HOURS)),
+            keep_days=max(1, number(SETTING_BACKUP_KEEP_DAYS, DEFAULT_KEEP_DAYS)),
+            interval_hours=max(0, number(SETTING_BACKUP_INTERVAL, DEFAULT_INTERVAL_HOURS)),
         )
 
     def configure(
@@ -130,23 +146,14 @@ class BackupService(ServiceBase):
     ) -> BackupSettings:
         """Keep backups for `keep_days` (1-3650); back up on opening every `interval_hours`
         at most (0: every time the database opens)."""
-        errors = []
-        if keep_days is not None and not 1 <= keep_days <= 3650:
-            errors.append(
-                FieldError("keep_days", _("Keep backups for 1 to 3650 days."), _("Keep for"))
-            )
-        if interval_hours is not None and not 0 <= interval_hours <= 24 * 366:
-            errors.append(
-                FieldError(
-                    "interval_hours",
-                    _("Give a number of hours from 0 (every time) to 8784 (a year)."),
-                    _("Back up every"),
-                )
-            )
+        errors = backup_settings_problems(keep_days, interval_hours)
         if errors:
             raise ValidationError(errors)
         with self._unit() as session:
-            for key, value in ((_KEEP_DAYS_KEY, keep_days), (_INTERVAL_KEY, interval_hours)):
+            for key, value in (
+                (SETTING_BACKUP_KEEP_DAYS, keep_days),
+                (SETTING_BACKUP_INTERVAL, interval_hours),
+            ):
                 if value is not None:
                     session.merge(m.Setting(key=key, value=str(value)))
         return self.settings()
