@@ -9,11 +9,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QWidget,
 )
 
@@ -432,6 +434,14 @@ class VolunteerForm(RecordForm):
             self.consent_method,
             with_message=True,
         )
+        self.consent_history_button = QPushButton()
+        self.consent_history_button.setObjectName("consent_history")
+        self.consent_history_button.setAutoDefault(False)
+        self.consent_history_button.clicked.connect(self.show_consent_history)
+        history_row = QHBoxLayout()
+        history_row.addWidget(self.consent_history_button)
+        history_row.addStretch(1)
+        checks.addRow(QLabel(checks.parentWidget()), history_row)
 
         notes = self._add_tab(lambda: _("Notes"), "notes", fill=True)
         self.notes = QPlainTextEdit()
@@ -617,6 +627,16 @@ class VolunteerForm(RecordForm):
         self._record = record
         self._uuid = record.uuid
         self._version = record.version
+        self._update_history_button()
+
+    def show_consent_history(self) -> None:
+        """Every time consent was given or withdrawn (as saved), read-only."""
+        if self._uuid is None:
+            return
+        from cvcdesk.ui.consent_history import show_consent_history
+
+        name = self._record.display_name if self._record else ""
+        show_consent_history(self._services, self._uuid, name, self)
 
     def _title(self) -> str:
         if self._record is None:
@@ -654,6 +674,18 @@ class VolunteerForm(RecordForm):
         self.away.retranslate_ui()
         self.memberships.retranslate_ui()
         self.skills.setAccessibleDescription(_("Space ticks or clears the chosen skill."))
+        self.consent_history_button.setText(_("Consent &history…"))
+        self.consent_history_button.setAccessibleName(_("Consent history"))
+        self._update_history_button()
+
+    def _update_history_button(self) -> None:
+        saved = self._uuid is not None
+        self.consent_history_button.setEnabled(saved)
+        self.consent_history_button.setToolTip(
+            _("Every time consent was given or withdrawn")
+            if saved
+            else _("Save the volunteer first")
+        )
 
     @property
     def uuid(self) -> str | None:
