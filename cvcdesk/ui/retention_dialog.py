@@ -9,6 +9,8 @@ that sync passes on to partners.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +40,19 @@ from cvcdesk.services.privacy import RetentionRow
 from cvcdesk.services.registry import Services
 from cvcdesk.ui.common import Retranslating, label_for, show_error
 from cvcdesk.ui.table_model import Column, PagedTableModel, apply_column_widths
+from cvcdesk.ui.tasks import run_task
 
 DEFAULT_MONTHS = 24
+
+
+@dataclass
+class _Erasure:
+    erased: int = 0
+    note: str = ""  # where earlier backups still hold the details
+    stopped: bool = False  # the coordinator cancelled part-way
+    failure: CvcError | None = None
+
+
 MAX_MONTHS = 1200
 
 
@@ -359,21 +372,24 @@ class RetentionDialog(Retranslating, QDialog):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return 0
-        erased = 0
-        note = ""
-        failure: CvcError | None = None
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        uuids = [row.uuid for row in chosen]
         try:
-            for row in chosen:
+            if len(uuids) == 1:
+                QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
                 try:
-                    result = self._services.privacy.erase(row.uuid)
-                except CvcError as exc:
-                    failure = exc  # each erasure is its own transaction: the earlier ones stand
-                    break
-                erased += 1
-                note = result.backups_note or note
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+                    outcome = self._erase(uuids, lambda _done, _total: None, lambda: False)
+                finally:
+                    QGuiApplication.restoreOverrideCursor()
+            else:
+                outcome = run_task(
+                    self,
+                    _("Erase personal details"),
+                    _("Erasing personal details…"),
+                    lambda progress, cancelled: self._erase(uuids, progress, cancelled),
+                )
+        except CvcError as exc:  # something unforeseen: the list, read again, shows who is left
+            outcome = _Erasure(failure=exc)
+        erased, note, failure = outcome.erased, outcome.note, outcome.failure
         if failure is not None:
             show_error(self, failure)
         if erased:
@@ -385,8 +401,35 @@ class RetentionDialog(Retranslating, QDialog):
             "Personal details of {count} volunteers erased.",
             erased,
         ).format(count=format_number(erased))
-        self.message.setText(" ".join(part for part in (done, note) if part))
+        stopped = ""
+        if outcome.stopped:
+            stopped = _("Stopped before the rest, as asked; they were not changed.")
+        self.message.setText(" ".join(part for part in (done, stopped, note) if part))
         return erased
+
+    def _erase(
+        self,
+        uuids: list[str],
+        progress: Callable[[int, int], None],
+        cancelled: Callable[[], bool],
+    ) -> _Erasure:
+        """Erase one volunteer after another (each its own transaction, so the ones erased stay
+        erased if a later one fails or the coordinator cancels)."""
+        outcome = _Erasure()
+        for number, uuid in enumerate(uuids):
+            if cancelled():
+                outcome.stopped = True
+                break
+            progress(number, len(uuids))
+            try:
+                result = self._services.privacy.erase(uuid)
+            except CvcError as exc:
+                outcome.failure = exc
+                break
+            outcome.erased += 1
+            outcome.note = result.backups_note or outcome.note
+        progress(outcome.erased, len(uuids))
+        return outcome
 
     # -- texts ---------------------------------------------------------------------------------
     def retranslate_ui(self) -> None:

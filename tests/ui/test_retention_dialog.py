@@ -177,6 +177,28 @@ def test_erasing_several_at_once_asks_once(
     assert services.volunteers.count() == 1
 
 
+def test_a_cancelled_or_failed_erasure_keeps_the_ones_already_done(
+    qtbot: QtBot,
+    dialog: RetentionDialog,
+    services: Services,
+    people: dict[str, VolunteerRecord],
+) -> None:
+    old, lapsed = people["old"].uuid, people["lapsed"].uuid
+    steps: list[tuple[int, int]] = []
+    asked = iter([False, True])
+    outcome = dialog._erase(
+        [old, lapsed], lambda done, total: steps.append((done, total)), lambda: next(asked)
+    )
+    assert (outcome.erased, outcome.stopped, outcome.failure) == (1, True, None)
+    assert steps == [(0, 2), (1, 2)]
+    assert services.volunteers.get(old, include_deleted=True).deleted
+    assert not services.volunteers.get(lapsed).deleted
+
+    outcome = dialog._erase(["no-such-volunteer", lapsed], lambda *_a: None, lambda: False)
+    assert outcome.erased == 0 and outcome.failure is not None
+    assert not services.volunteers.get(lapsed).deleted
+
+
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_export_writes_the_list(
     qtbot: QtBot,
