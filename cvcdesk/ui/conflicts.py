@@ -67,12 +67,13 @@ def changed_text(field: ConflictField) -> str:
 
 
 def conflict_heading(row: ConflictRow) -> str:
+    partner = row.partner_name or _("a partner")
     if row.proposal:
-        return _("{type}: {title} — a change {partner} proposes to your record").format(
-            type=row.type_label, title=row.title, partner=row.partner_name or _("a partner")
+        return _("{title} ({type}): a change {partner} proposes to your record").format(
+            type=row.type_label, title=row.title, partner=partner
         )
-    return _("{type}: {title} — changed here and by {partner}").format(
-        type=row.type_label, title=row.title, partner=row.partner_name or _("a partner")
+    return _("{title} ({type}): changed here and by {partner}").format(
+        type=row.type_label, title=row.title, partner=partner
     )
 
 

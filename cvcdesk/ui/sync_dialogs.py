@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from cvcdesk.domain.errors import CvcError, ValidationError
 from cvcdesk.domain.syncformat import SharingProfile, VolunteerSharing, record_type_label
-from cvcdesk.i18n import _, format_number, ngettext
+from cvcdesk.i18n import _, current_language, format_number, ngettext
 from cvcdesk.services.identity import PartnerIdentity
 from cvcdesk.services.partners import FieldsLeaving, PartnerInfo, fields_leaving
 from cvcdesk.services.registry import Services
@@ -136,6 +136,7 @@ def _item(text: str, *, number: bool = False) -> QTableWidgetItem:
 
 
 def _table(parent: QWidget, name: str, columns: int) -> QTableWidget:
+    """A read-only table whose first column (the kind of record) takes the spare width."""
     table = QTableWidget(parent)
     table.setObjectName(name)
     table.setColumnCount(columns)
@@ -146,7 +147,8 @@ def _table(parent: QWidget, name: str, columns: int) -> QTableWidget:
     table.setAlternatingRowColors(True)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setStretchLastSection(False)
     return table
 
 
@@ -158,7 +160,9 @@ class FieldsTree(QTreeWidget):
         self.setObjectName("fields_leaving")
         self.setColumnCount(1)
         self.setHeaderHidden(True)
-        self.setWordWrap(True)
+        # Long labels scroll sideways rather than being cut short with an ellipsis.
+        self.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.header().setStretchLastSection(False)
         self._items: Sequence[FieldsLeaving] = ()
 
     def set_items(self, items: Sequence[FieldsLeaving]) -> None:
@@ -176,8 +180,10 @@ class FieldsTree(QTreeWidget):
                 ]
             )
             top.setData(0, Qt.ItemDataRole.UserRole, leaving.record_type)
+            top.setToolTip(0, top.text(0))
             if leaving.note:
                 note = QTreeWidgetItem([leaving.note])
+                note.setToolTip(0, leaving.note)
                 font = note.font(0)
                 font.setItalic(True)
                 note.setFont(0, font)
@@ -258,6 +264,7 @@ class AddPartnerDialog(Retranslating, QDialog):
         grid.addWidget(self.buttons, 7, 0, 1, 2)
         grid.setColumnStretch(1, 1)
         self._connect_signals()
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
         self.retranslate_ui()
         self._on_confirm_toggled()
 
@@ -283,11 +290,13 @@ class AddPartnerDialog(Retranslating, QDialog):
 
     def retranslate_ui(self) -> None:
         identity = self.identity
-        names = identity.name_en
+        names = name = identity.name_en or identity.name_cy
         if identity.name_cy and identity.name_cy != identity.name_en:
             names = _("{english} / {welsh}").format(
                 english=identity.name_en, welsh=identity.name_cy
             )
+            if current_language() == "cy":
+                name = identity.name_cy
         self.setWindowTitle(_("Add a partner"))
         self.setAccessibleName(_("Add a partner"))
         self.intro.setText(
@@ -305,8 +314,8 @@ class AddPartnerDialog(Retranslating, QDialog):
                 "Phone {name} on a number you already know and ask them to read out the "
                 "fingerprint shown on their Partners and sync page. Add them only if every group "
                 "of letters and digits matches: a file from someone else would let them send "
-                "you records in {name}'s name."
-            ).format(name=names)
+                "you records as if they were {name}."
+            ).format(name=name)
         )
         label_for(self.name_label, self.name_edit, _("Call the partner &here:"))
         self.confirm.setText(_("The fingerprint &matches what they read out"))

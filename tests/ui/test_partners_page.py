@@ -5,6 +5,7 @@ import wizard, resolving a conflict in the inbox, and a tampered file refused.""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import sqlite3
@@ -272,7 +273,7 @@ def volunteer(side: Side, **overrides: Any) -> VolunteerRecord:
         "postcode": "SA61 1AB",
         "consent_share": True,
         "consent_method": ConsentMethod.PAPER_FORM,
-        "consent_date": __import__("datetime").date(2024, 1, 1),
+        "consent_date": dt.date(2024, 1, 1),
     }
     values.update(overrides)
     return side.services.volunteers.create(VolunteerData(**values))
@@ -321,7 +322,8 @@ def test_trust_export_import_and_resolve_a_conflict_through_the_page(
     row = cells(a.page.table)[0]
     assert row[0] == "Haverfordwest Mutual Aid"
     assert row[1].replace("\n", " ") == b.services.identity.identity().fingerprint
-    assert row[3] == row[4] == "Never"
+    assert row[3] == "None"
+    assert row[4] == row[5] == "Never"
 
     # What leaves, field by field, before and after sharing volunteers.
     fields = share_volunteers_in_full(qtbot, a)
@@ -342,7 +344,7 @@ def test_trust_export_import_and_resolve_a_conflict_through_the_page(
     assert "passphrase" in exported["result"]
     assert first.exists()
     assert a.services.sync.needs_passphrase(first)
-    assert "3 records" in cells(a.page.table)[0][3]
+    assert "3 records" in cells(a.page.table)[0][4]
 
     taken = import_through_wizard(qtbot, b, first, monkeypatch, passphrase=PASSPHRASE)
     assert taken["protected"] is True
@@ -350,7 +352,7 @@ def test_trust_export_import_and_resolve_a_conflict_through_the_page(
     assert "Nothing has been written yet" in taken["preview_summary"]
     assert "3 new" in taken["result"]
     assert b.services.volunteers.get(v.uuid).first_name == "Gwenllian"
-    assert "3 new" in cells(b.page.table)[0][4]
+    assert cells(b.page.table)[0][5].endswith(": 3 new")
 
     # Both sides change the same volunteer: B the phone, A the e-mail address and the town.
     mine = b.services.volunteers.get(v.uuid)
@@ -365,11 +367,12 @@ def test_trust_export_import_and_resolve_a_conflict_through_the_page(
     assert taken["protected"] is False
     assert taken["preview"][-1][4] == "1"  # one conflict
     assert "1 held as conflicts" in taken["result"]
+    assert cells(b.page.table)[0][5].endswith(": 1 conflict")
     assert b.services.volunteers.get(v.uuid).phone == "+447712900555"  # not overwritten
 
     page = b.page
     assert page.tabs.tabText(1) == "&Conflicts (1)"
-    assert cells(page.table)[0][5] == "1 open"
+    assert cells(page.table)[0][3] == "1 open"
     page.tabs.setCurrentIndex(1)
     inbox = page.conflicts
     assert inbox.list.count() == 1
@@ -392,7 +395,7 @@ def test_trust_export_import_and_resolve_a_conflict_through_the_page(
     assert b.services.sync.conflicts() == []
     assert inbox.list.count() == 0
     assert page.tabs.tabText(1) == "&Conflicts"
-    assert cells(page.table)[0][5] == "None"
+    assert cells(page.table)[0][3] == "None"
 
 
 def test_a_tampered_or_locked_file_is_refused_with_a_clear_message_and_changes_nothing(
@@ -420,7 +423,7 @@ def test_a_tampered_or_locked_file_is_refused_with_a_clear_message_and_changes_n
     assert "was changed after it was signed" in seen["refused"]
     assert "Nothing was imported" in seen["refused"]
     assert b.digest() == before
-    assert cells(b.page.table)[0][4] == "Never"
+    assert cells(b.page.table)[0][5] == "Never"
 
     # A protected file with the wrong passphrase: the same, with the service's words.
     locked = tmp_path / "locked.cvcsync"
@@ -478,3 +481,37 @@ def test_every_control_has_an_accessible_name_in_english_and_welsh(
                     continue
                 assert widget.accessibleName(), (language, widget.objectName(), type(widget))
     set_language("en")
+
+
+def test_the_alerts_list_names_a_partners_pseudonymised_volunteer(
+    qtbot: QtBot, sides: tuple[Side, Side], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from cvcdesk.domain.syncformat import SharingProfile
+    from cvcdesk.ui.pages.alerts import AlertsPage
+
+    a, b = sides
+    trust_each_other(qtbot, a, b, monkeypatch)
+    partner = a.page.current_partner()
+    assert partner is not None
+    a.services.partners.set_profile(
+        partner.uuid, SharingProfile(volunteers=VolunteerSharing.PSEUDONYMISED)
+    )
+    volunteer(a, email="sian.pm@example.org", postcode="SA62 5XY")
+    path = tmp_path / "pseudonyms.cvcsync"
+    a.services.sync.export(partner.uuid, path)
+    import_through_wizard(qtbot, b, path, monkeypatch)
+    volunteer(b, first_name="Sian", last_name="Morgan", email="sian.pm@example.org")
+    b.services.alerts.scan(full=True)
+
+    page = AlertsPage(b.services)
+    qtbot.addWidget(page)
+    page.table.selectRow(0)
+    page.show_current()
+    texts = [page.records.item(i).text() for i in range(page.records.count())]
+    assert "Volunteer shared by Pembrokeshire CVC (pseudonymised, SA62)" in texts
+    assert not any("no longer here" in text for text in texts)
+    assert not page.merge_button.isEnabled()  # a pseudonym is never merged into a person
+    page.records.setCurrentRow(texts.index(next(t for t in texts if "shared by" in t)))
+    with qtbot.waitSignal(page.status_message) as message:
+        page.open_record()
+    assert "pseudonymised" in message.args[0]

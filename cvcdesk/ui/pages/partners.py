@@ -48,7 +48,7 @@ from cvcdesk.ui.sync_dialogs import (
     profile_summary,
 )
 
-NAME, FINGERPRINT, SHARED, SENT, TAKEN, CONFLICTS = range(6)
+NAME, FINGERPRINT, SHARED, CONFLICTS, SENT, TAKEN = range(6)
 IDENTITY_SUFFIX = ".cvcid.json"
 
 
@@ -74,15 +74,21 @@ def taken_text(exchange: Exchange | None, info: PartnerInfo) -> str:
     if exchange is None:
         return when
     counts = exchange.counts
-    return _(
-        "{when}: {new} new, {updated} updated, {conflicts} conflicts, {deleted} deleted"
-    ).format(
-        when=when,
-        new=format_number(counts.get("new", 0)),
-        updated=format_number(counts.get("updated", 0)),
-        conflicts=format_number(counts.get("conflicts", 0)),
-        deleted=format_number(counts.get("deletions", 0)),
-    )
+    parts = [
+        ngettext("{count} new", "{count} new", counts.get("new", 0)),
+        ngettext("{count} updated", "{count} updated", counts.get("updated", 0)),
+        ngettext("{count} conflict", "{count} conflicts", counts.get("conflicts", 0)),
+        ngettext("{count} deleted", "{count} deleted", counts.get("deletions", 0)),
+    ]
+    keys = ("new", "updated", "conflicts", "deletions")
+    changes = [
+        part.format(count=format_number(counts.get(key, 0)))
+        for part, key in zip(parts, keys, strict=True)
+        if counts.get(key, 0)
+    ]
+    if not changes:
+        return _("{when}: nothing changed").format(when=when)
+    return _("{when}: {changes}").format(when=when, changes=", ".join(changes))
 
 
 def _item(text: str, *, tooltip: str = "", number: bool = False) -> QTableWidgetItem:
@@ -140,9 +146,9 @@ class PartnersPage(Retranslating, QWidget):
         grid.addWidget(self.set_organisation_button, 0, 2)
         grid.addWidget(self.fingerprint_caption, 1, 0, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.fingerprint, 1, 1, 1, 2)
-        grid.addWidget(self.identity_note, 2, 0, 1, 3)
-        grid.addWidget(self.save_identity_button, 0, 3)
-        grid.setColumnStretch(1, 1)
+        grid.addWidget(self.identity_note, 2, 0, 1, 5)
+        grid.addWidget(self.save_identity_button, 0, 4)
+        grid.setColumnStretch(3, 1)
         return self.identity_box
 
     def _build_partners_tab(self) -> QWidget:
@@ -276,7 +282,7 @@ class PartnersPage(Retranslating, QWidget):
                 if info.open_conflicts
                 else _("None")
             )
-            self.table.setItem(row, CONFLICTS, _item(conflicts, number=True))
+            self.table.setItem(row, CONFLICTS, _item(conflicts))
             if chosen is not None and info.uuid == chosen.uuid:
                 row_to_select = row
         self._size_columns()
@@ -302,11 +308,13 @@ class PartnersPage(Retranslating, QWidget):
 
     def _size_columns(self) -> None:
         metrics = self.table.fontMetrics()
-        widths = {NAME: 24, FINGERPRINT: 22, SHARED: 30, SENT: 24, TAKEN: 34, CONFLICTS: 10}
+        widths = {NAME: 26, FINGERPRINT: 22, SHARED: 30, CONFLICTS: 12, SENT: 24, TAKEN: 40}
         self.table.resizeColumnsToContents()
         for column, chars in widths.items():
             width = min(self.table.columnWidth(column), metrics.averageCharWidth() * chars + 16)
-            self.table.setColumnWidth(column, max(width, metrics.averageCharWidth() * 8))
+            header = self.table.horizontalHeaderItem(column)
+            heading = metrics.horizontalAdvance(header.text()) + 24 if header else 0
+            self.table.setColumnWidth(column, max(width, heading, metrics.averageCharWidth() * 8))
         self.table.resizeRowsToContents()
 
     def _show_tab_titles(self) -> None:
@@ -502,9 +510,9 @@ class PartnersPage(Retranslating, QWidget):
                 _("Partner"),
                 _("Fingerprint"),
                 _("What they are sent"),
+                _("Open conflicts"),
                 _("Last export to them"),
                 _("Last import from them"),
-                _("Conflicts"),
             ]
         )
         self.add_button.setText(_("&Add a partner…"))
