@@ -356,7 +356,7 @@ class ConflictsPanel(Retranslating, QWidget):
         )
         self.keep_here.setText(_("Keep all &here"))
         self.keep_here.setAccessibleName(_("Keep every value as it is here"))
-        self.take_theirs.setText(_("Take all from the &partner"))
+        self.take_theirs.setText(_("&Take all from the partner"))
         self.take_theirs.setAccessibleName(_("Take every value from the partner"))
         self.resolve_button.setText(_("&Resolve with these values"))
         self.resolve_button.setAccessibleName(_("Resolve with these values"))

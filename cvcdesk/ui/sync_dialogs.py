@@ -323,6 +323,7 @@ class AddPartnerDialog(Retranslating, QDialog):
         self.add_button.setText(_("&Add partner"))
         self.add_button.setAccessibleName(_("Add partner"))
         self.cancel_button.setText(_("Cancel"))
+        self.cancel_button.setAccessibleName(_("Cancel"))
 
 
 # ---- share settings --------------------------------------------------------------------------
@@ -478,6 +479,7 @@ class ShareSettingsDialog(Retranslating, QDialog):
         self.save_button.setText(_("&Save"))
         self.save_button.setAccessibleName(_("Save"))
         self.cancel_button.setText(_("Cancel"))
+        self.cancel_button.setAccessibleName(_("Cancel"))
         self._on_choice_changed()
 
 

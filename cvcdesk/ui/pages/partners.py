@@ -206,15 +206,21 @@ class PartnersPage(Retranslating, QWidget):
 
     # -- showing ------------------------------------------------------------------------
     def refresh(self) -> None:
-        self._show_identity()
         self._show_partners()
+        self._show_identity()
         self.conflicts.refresh()
         self._show_tab_titles()
 
     def _show_identity(self) -> None:
         try:
             self._identity = self._services.identity.identity()
-            names = self._services.organisations.names()
+            # A partner's own group (imported from them) is not one this database speaks for.
+            theirs = {p.organisation_uuid for p in self._partners}
+            names = [
+                (uuid, name)
+                for uuid, name in self._services.organisations.names()
+                if uuid not in theirs or uuid == self._identity.organisation_uuid
+            ]
         except CvcError as exc:
             show_error(self, exc)
             return
