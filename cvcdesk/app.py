@@ -1,4 +1,10 @@
-"""Composition root: settings, database, services, the QApplication and the main window."""
+"""Composition root: settings, database, services, the QApplication and the main window.
+
+Start-up shows the main window first and opens the database once the window has been painted:
+the coordinator sees the program at once, whatever the size of the database, and the heavy
+imports (SQLAlchemy, the services) and the queries come after. The automatic daily backup then
+runs off the GUI thread.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cvcdesk import __version__
@@ -17,6 +24,10 @@ from cvcdesk.ui.qt_translator import install_qt_translator
 from cvcdesk.ui.settings import app_settings, remember_file
 
 log = logging.getLogger(__name__)
+
+# Open the database this long after showing the window even if no paint was seen (a window
+# that is minimised or on a display that never exposes it).
+OPEN_AFTER_MS = 1000
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -31,22 +42,57 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_gui(target: str, *, portable: bool = False, language: str | None = None) -> int:
-    """Open the desktop app on `target`; a database that can't be used gets a clear message."""
+def _label_before_opening(target: str) -> str:
+    """What the window shows as its database while it opens (never a server address, which
+    may hold a password: that is shown once opened, without it)."""
+    return "" if "://" in target else str(Path(target))
+
+
+def start_gui(target: str, *, portable: bool = False, language: str | None = None) -> MainWindow:
+    """Show the main window now and open `target` in it as soon as it has been painted.
+
+    If the database cannot be used, a message says why and the event loop ends with 1.
+    """
     settings = app_settings()
     chosen = language or str(settings.value("language", "") or "") or system_language()
     set_language(chosen)
-    app = create_application()
-    try:
-        services = Services.open(target, exclusive=True, removable=True if portable else None)
-    except CvcError as exc:
-        QMessageBox.critical(None, _("cvcdesk"), str(exc))
-        return 1
-    remember_file(settings, Path(services.database_label))
-    window = MainWindow(services)
+    create_application()
+    window = MainWindow(database_label=_label_before_opening(target))
+    opened: list[bool] = []
+
+    def open_database() -> None:
+        if opened:
+            return
+        opened.append(True)
+        try:
+            services = Services.open(
+                target, exclusive=True, removable=True if portable else None, backup=False
+            )
+        except CvcError as exc:
+            QMessageBox.critical(window, _("cvcdesk"), str(exc))
+            QApplication.exit(1)
+            return
+        except Exception:
+            log.exception("could not open the database")
+            QApplication.exit(1)
+            raise
+        remember_file(settings, Path(services.database_label))
+        window.attach(services)
+        log.info("database open and shown")
+        window.back_up_in_background()
+
+    window.first_painted.connect(open_database)
     window.show()
+    QTimer.singleShot(OPEN_AFTER_MS, open_database)
     log.info("main window shown")
+    return window
+
+
+def run_gui(target: str, *, portable: bool = False, language: str | None = None) -> int:
+    """Open the desktop app on `target`; a database that can't be used gets a clear message."""
+    window = start_gui(target, portable=portable, language=language)
+    app = create_application()
     try:
         return int(app.exec())
     finally:
-        services.close()
+        window.close_database()

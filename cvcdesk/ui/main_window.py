@@ -1,13 +1,20 @@
-"""The main window: navigation, the pages, menus, toolbar, status bar and window layout."""
+"""The main window: navigation, the pages, menus, toolbar, status bar and window layout.
+
+The window can be shown before its database is open (`MainWindow()`, then `attach(services)`),
+so the desktop app paints its window at once and reads the database after. Pages are built
+the first time they are shown: only the page in view pays for its imports and queries.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,20 +34,74 @@ from cvcdesk.domain.errors import CvcError
 from cvcdesk.i18n import _, current_language, format_number, set_language
 from cvcdesk.services.registry import Services
 from cvcdesk.ui.common import Retranslating, show_error
-from cvcdesk.ui.pages.activities import ActivitiesPage
-from cvcdesk.ui.pages.alerts import AlertsPage
-from cvcdesk.ui.pages.coverage import CoveragePage
-from cvcdesk.ui.pages.groups import GroupsPage
 from cvcdesk.ui.pages.placeholder import EmptyStatePage
 from cvcdesk.ui.pages.records import RecordsPage
-from cvcdesk.ui.pages.volunteers import VolunteersPage
-from cvcdesk.ui.pages.welcome import SampleDataDialog, WelcomePage, load_sample_data
 from cvcdesk.ui.qt_translator import CatalogueTranslator, install_qt_translator
 from cvcdesk.ui.settings import app_settings, recent_files, remember_file
 
+if TYPE_CHECKING:
+    from cvcdesk.services.maintenance import Counts
+    from cvcdesk.ui.pages.volunteers import VolunteersPage
+    from cvcdesk.ui.pages.welcome import WelcomePage
+
 log = logging.getLogger(__name__)
 
-PAGES = ("volunteers", "groups", "activities", "alerts", "coverage", "partners")
+
+# -- the pages, each made (and its module imported) the first time it is shown -------------
+def _volunteers_page(services: Services, parent: QWidget) -> QWidget:
+    from cvcdesk.ui.pages.volunteers import VolunteersPage
+
+    return VolunteersPage(services, parent)
+
+
+def _groups_page(services: Services, parent: QWidget) -> QWidget:
+    from cvcdesk.ui.pages.groups import GroupsPage
+
+    return GroupsPage(services, parent)
+
+
+def _activities_page(services: Services, parent: QWidget) -> QWidget:
+    from cvcdesk.ui.pages.activities import ActivitiesPage
+
+    return ActivitiesPage(services, parent)
+
+
+def _alerts_page(services: Services, parent: QWidget) -> QWidget:
+    from cvcdesk.ui.pages.alerts import AlertsPage
+
+    return AlertsPage(services, parent)
+
+
+def _coverage_page(services: Services, parent: QWidget) -> QWidget:
+    from cvcdesk.ui.pages.coverage import CoveragePage
+
+    return CoveragePage(services, parent)
+
+
+def _partners_page(services: Services, parent: QWidget) -> QWidget:
+    return EmptyStatePage(
+        "partners_page",
+        lambda: _("Partners and sync"),
+        lambda: _(
+            "Partners and sync will let you exchange records with other CVCs, the "
+            "council and the health board by USB stick or e-mail, sharing only what "
+            "volunteers have agreed to share."
+        ),
+        parent,
+    )
+
+
+# In navigation order: (services, parent) -> the page.
+PAGE_FACTORIES: dict[str, Callable[[Services, QWidget], QWidget]] = {
+    "volunteers": _volunteers_page,
+    "groups": _groups_page,
+    "activities": _activities_page,
+    "alerts": _alerts_page,
+    "coverage": _coverage_page,
+    "partners": _partners_page,
+}
+PAGES = tuple(PAGE_FACTORIES)
+RECORD_PAGES = ("volunteers", "groups")
 
 
 def announce_language_change() -> None:
@@ -60,16 +121,27 @@ def announce_language_change() -> None:
 class MainWindow(Retranslating, QMainWindow):
     language_changed = Signal(str)
     database_changed = Signal(str)
+    # The database is open and the page in view shows its records (start-up, another file).
+    database_ready = Signal()
+    # The window has been painted once: the desktop app opens its database after this.
+    first_painted = Signal()
+    # The automatic backup made when a database opens has finished ("" or what went wrong).
+    backup_finished = Signal(str)
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services | None = None, *, database_label: str = "") -> None:
+        """The window over `services`; without them it shows that the database is opening
+        (give them later with `attach`)."""
         super().__init__()
-        self._services = services
+        self._services: Services | None = None
+        self._database_label = database_label
         self.setObjectName("MainWindow")
         self.resize(1180, 720)
         self._settings = app_settings()
         self._pages: dict[str, QWidget] = {}
-        self._counts = services.maintenance.counts()
+        self._welcome: WelcomePage | None = None
+        self._counts: Counts | None = None
         self._empty_start = False
+        self._backup_thread: threading.Thread | None = None
 
         self.navigation = QListWidget(self)
         self.navigation.setObjectName("navigation")
@@ -81,6 +153,10 @@ class MainWindow(Retranslating, QMainWindow):
             self.navigation.addItem(item)
         self.stack = QStackedWidget(self)
         self.stack.setObjectName("pages")
+        self.opening_page = EmptyStatePage(
+            "opening_page", lambda: _("cvcdesk"), lambda: _("Opening the database…"), self.stack
+        )
+        self.stack.addWidget(self.opening_page)
         self.splitter = QSplitter(self)
         self.splitter.setObjectName("splitter")
         self.splitter.addWidget(self.navigation)
@@ -101,11 +177,13 @@ class MainWindow(Retranslating, QMainWindow):
         self._create_menus()
         self._create_toolbar()
         self.navigation.currentRowChanged.connect(self._on_navigate)
-        self._build_pages()
-        self.retranslate_ui()
-        # The pages loaded themselves as they were built and retranslate_ui showed the counts:
-        # no second round of queries at start-up.
+        self.backup_finished.connect(self._on_backup_finished)
+        self.installEventFilter(self)  # for first_painted
         self._restore_layout()
+        self.retranslate_ui()
+        self._update_actions()
+        if services is not None:
+            self.attach(services)
 
     # -- construction --------------------------------------------------------------------
     def _action(
@@ -147,9 +225,21 @@ class MainWindow(Retranslating, QMainWindow):
         self.about_action = a("about", self.about)
         self.page_actions: dict[str, QAction] = {}
         for number, key in enumerate(PAGES, start=1):
-            self.page_actions[key] = a(
-                f"go_{key}", lambda key=key: self.show_page(key), f"Ctrl+{number}"
-            )
+            self.page_actions[key] = a(f"go_{key}", partial(self.show_page, key), f"Ctrl+{number}")
+        # What needs an open database (greyed out while it opens).
+        self._database_actions = [
+            self.open_db_action,
+            self.new_db_action,
+            self.backup_action,
+            self.restore_action,
+            self.import_action,
+            self.export_action,
+            self.sar_action,
+            self.erase_action,
+            self.refresh_action,
+            self.sample_action,
+            *self.page_actions.values(),
+        ]
         self.language_group = QActionGroup(self)
         self.language_actions: dict[str, QAction] = {}
         for code in ("en", "cy"):
@@ -219,52 +309,118 @@ class MainWindow(Retranslating, QMainWindow):
         self.toolbar.addAction(self.print_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
 
-    def _build_pages(self) -> None:
-        """(Re)create every page over the current services (after opening another database)."""
-        while self.stack.count():
-            widget = self.stack.widget(0)
-            self.stack.removeWidget(widget)
-            widget.deleteLater()
+    # -- the database ----------------------------------------------------------------------
+    def attach(self, services: Services, *, page: str | None = None) -> None:
+        """Work on `services` (at start, or after another database was opened or restored):
+        the pages are made afresh, the one in view (`page`, else the last one used) at once."""
+        self._services = services
+        self._database_label = services.database_label
+        self._counts = services.maintenance.counts()
+        self._empty_start = False
+        self._reset_pages()
+        self.retranslate_ui()
+        if page is None:
+            last = str(self._settings.value("window/page", "volunteers"))
+            page = last if last in PAGES else "volunteers"
+        self.show_page(page)
+        self.database_ready.emit()
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the main window has no database yet")
+        return self._services
+
+    def back_up_in_background(self) -> None:
+        """The automatic backup on opening (at most once a day), off the GUI thread: copying a
+        large database takes seconds and the window must not freeze meanwhile."""
         services = self._services
-        volunteers = VolunteersPage(services, self.stack)
-        groups = GroupsPage(services, self.stack)
-        activities = ActivitiesPage(services, self.stack)
-        alerts = AlertsPage(services, self.stack)
-        alerts.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        alerts.alerts_changed.connect(self._on_records_changed)
-        alerts.records_changed.connect(self._on_alert_records_changed)
-        activities.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        coverage = CoveragePage(services, self.stack)
-        coverage.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        coverage.alert_requested.connect(self._show_alert)
-        partners = EmptyStatePage(
-            "partners_page",
-            lambda: _("Partners and sync"),
-            lambda: _(
-                "Partners and sync will let you exchange records with other CVCs, the "
-                "council and the health board by USB stick or e-mail, sharing only what "
-                "volunteers have agreed to share."
-            ),
-            self.stack,
-        )
-        self.welcome = WelcomePage(services, self.stack)
-        self.welcome.data_loaded.connect(self._after_sample_data)
-        self.welcome.start_empty.connect(lambda: self.show_page("volunteers", force=True))
-        self._pages = {
-            "volunteers": volunteers,
-            "groups": groups,
-            "activities": activities,
-            "alerts": alerts,
-            "coverage": coverage,
-            "partners": partners,
-        }
-        for page in (*self._pages.values(), self.welcome):
-            self.stack.addWidget(page)
-        for page in (volunteers, groups):
-            page.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        if services is None:
+            return
+        self.wait_for_backup()
+
+        def work() -> None:
+            try:
+                services.backups.on_open()
+                problem = services.backups.problem
+            except Exception:  # a backup must never take the program down
+                log.exception("automatic backup failed")
+                problem = ""
+            self.backup_finished.emit(problem)
+
+        self._backup_thread = threading.Thread(target=work, name="backup-on-open")
+        self._backup_thread.start()
+
+    def wait_for_backup(self) -> None:
+        """Let an automatic backup still running finish (before the database closes)."""
+        thread, self._backup_thread = self._backup_thread, None
+        if thread is not None:
+            thread.join()
+
+    def _on_backup_finished(self, problem: str) -> None:
+        if problem:
+            self.statusBar().showMessage(problem, 15000)
+
+    def close_database(self) -> None:
+        """Close the database (the program is ending)."""
+        self.wait_for_backup()
+        if self._services is not None:
+            self._services.close()
+
+    def _reset_pages(self) -> None:
+        """Forget every page made over the previous services; they are made again on demand."""
+        self.stack.setCurrentWidget(self.opening_page)
+        for page in (*self._pages.values(), self._welcome):
+            if page is not None:
+                self.stack.removeWidget(page)
+                page.deleteLater()
+        self._pages = {}
+        self._welcome = None
+
+    def _make_page(self, key: str) -> QWidget:
+        page = PAGE_FACTORIES[key](self.services, self.stack)
+        self._pages[key] = page
+        self.stack.addWidget(page)
+        status_message = getattr(page, "status_message", None)
+        if status_message is not None:
+            status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        if isinstance(page, RecordsPage):
             page.records_changed.connect(self._on_records_changed)
             page.undo_available.connect(lambda _on: self._update_actions())
-        self._empty_start = False
+            header = self._settings.value(f"pages/{key}/header")
+            if header is not None:
+                page.table.horizontalHeader().restoreState(header)
+        if key == "alerts":
+            from cvcdesk.ui.pages.alerts import AlertsPage
+
+            assert isinstance(page, AlertsPage)
+            page.alerts_changed.connect(self._on_records_changed)
+            page.records_changed.connect(self._on_alert_records_changed)
+        elif key == "coverage":
+            from cvcdesk.ui.pages.coverage import CoveragePage
+
+            assert isinstance(page, CoveragePage)
+            page.alert_requested.connect(self._show_alert)
+        return page
+
+    @property
+    def welcome(self) -> WelcomePage:
+        """The first-start page shown while the database holds no volunteers and no groups."""
+        if self._welcome is None:
+            from cvcdesk.ui.pages.welcome import WelcomePage
+
+            self._welcome = WelcomePage(self.services, self.stack)
+            self._welcome.data_loaded.connect(self._after_sample_data)
+            self._welcome.start_empty.connect(lambda: self.show_page("volunteers", force=True))
+            self.stack.addWidget(self._welcome)
+        return self._welcome
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self and event.type() == QEvent.Type.Paint:
+            # Once is enough; then emit after this paint has reached the screen.
+            self.removeEventFilter(self)
+            QTimer.singleShot(0, self.first_painted.emit)
+        return False
 
     # -- navigation ----------------------------------------------------------------------
     def current_page_key(self) -> str:
@@ -272,13 +428,21 @@ class MainWindow(Retranslating, QMainWindow):
         for key, page in self._pages.items():
             if page is widget:
                 return key
-        return "welcome"
+        return "welcome" if widget is not None and widget is self._welcome else ""
 
     def current_page(self) -> QWidget:
         return self.stack.currentWidget()
 
     def page(self, key: str) -> QWidget:
-        return self.welcome if key == "welcome" else self._pages[key]
+        """The page for `key` (made now if it has not been shown yet)."""
+        if key == "welcome":
+            return self.welcome
+        page = self._pages.get(key)
+        return page if page is not None else self._make_page(key)
+
+    def built_pages(self) -> dict[str, QWidget]:
+        """The pages made so far, by key."""
+        return dict(self._pages)
 
     def show_page(self, key: str, *, force: bool = False) -> None:
         if force:
@@ -290,17 +454,17 @@ class MainWindow(Retranslating, QMainWindow):
             self._on_navigate(row)
 
     def _on_navigate(self, row: int) -> None:
-        if row < 0:
+        if row < 0 or self._services is None:
             return
         key = PAGES[row]
-        if key in ("volunteers", "groups") and self._database_is_empty():
+        if key in RECORD_PAGES and self._database_is_empty():
             self.stack.setCurrentWidget(self.welcome)
         else:
-            self.stack.setCurrentWidget(self._pages[key])
+            self.stack.setCurrentWidget(self.page(key))
         self._update_actions()
 
     def _database_is_empty(self) -> bool:
-        if self._empty_start:
+        if self._empty_start or self._counts is None:
             return False
         return self._counts.volunteers == 0 and self._counts.groups == 0
 
@@ -309,13 +473,15 @@ class MainWindow(Retranslating, QMainWindow):
         return page if isinstance(page, RecordsPage) else None
 
     def _update_actions(self) -> None:
+        attached = self._services is not None
+        for action in self._database_actions:
+            action.setEnabled(attached)
         page = self._records_page()
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
             action.setEnabled(page is not None)
         self.undo_action.setEnabled(page is not None and page.can_undo_delete())
         self.save_action.setEnabled(False)  # forms own Save; nothing unsaved in the lists
-        page_now = self.stack.currentWidget()
-        self.print_action.setEnabled(isinstance(page_now, ActivitiesPage))
+        self.print_action.setEnabled(self.current_page_key() == "activities")
 
     # -- actions -------------------------------------------------------------------------
     def new_record(self) -> None:
@@ -349,14 +515,21 @@ class MainWindow(Retranslating, QMainWindow):
 
     def print_current(self) -> None:
         page = self.current_page()
-        if isinstance(page, ActivitiesPage) and page.can_print():
-            page.print_roster()
-        else:
-            self.statusBar().showMessage(
-                _("Choose a group's week on Activities and rosters to print its roster."), 5000
-            )
+        if self.current_page_key() == "activities":
+            from cvcdesk.ui.pages.activities import ActivitiesPage
+
+            if isinstance(page, ActivitiesPage) and page.can_print():
+                page.print_roster()
+                return
+        self.statusBar().showMessage(
+            _("Choose a group's week on Activities and rosters to print its roster."), 5000
+        )
 
     def refresh(self) -> None:
+        """Read the database again: the counts, and the pages made so far (the others read it
+        when they are first shown)."""
+        if self._services is None:
+            return
         self._counts = self._services.maintenance.counts()
         for page in self._pages.values():
             reload_choices = getattr(page, "reload_choices", None)
@@ -369,45 +542,53 @@ class MainWindow(Retranslating, QMainWindow):
         self._on_navigate(self.navigation.currentRow())
 
     def _show_alert(self, alert_id: int) -> None:
+        from cvcdesk.ui.pages.alerts import AlertsPage
+
         self.show_page("alerts")
-        page = self._pages["alerts"]
+        page = self.page("alerts")
         if isinstance(page, AlertsPage):
             page.show_alert(alert_id)
 
     def _on_alert_records_changed(self) -> None:
         """A merge or an edit from the Alerts page: the lists must show it too."""
-        for key in ("volunteers", "groups"):
-            page = self._pages[key]
+        for key in RECORD_PAGES:
+            page = self._pages.get(key)
             if isinstance(page, RecordsPage):
                 page.refresh()
         self._on_records_changed()
 
     def _on_records_changed(self) -> None:
+        if self._services is None:
+            return
         self._counts = self._services.maintenance.counts()
         self._show_counts()
 
     def _show_counts(self) -> None:
         counts = self._counts
-        self.db_label.setText(self._services.database_label)
-        self.db_label.setToolTip(
-            _("Database file: {path}").format(path=self._services.database_label)
-        )
+        label = self._database_label
+        self.db_label.setText(label)
+        self.db_label.setToolTip(_("Database file: {path}").format(path=label) if label else "")
         self.db_label.setAccessibleName(_("Database file"))
-        self.counts_label.setText(
-            _("{volunteers} volunteers · {groups} groups · {activities} activities").format(
-                volunteers=format_number(counts.volunteers),
-                groups=format_number(counts.groups),
-                activities=format_number(counts.activities),
+        if counts is None:
+            self.counts_label.setText("")
+        else:
+            self.counts_label.setText(
+                _("{volunteers} volunteers · {groups} groups · {activities} activities").format(
+                    volunteers=format_number(counts.volunteers),
+                    groups=format_number(counts.groups),
+                    activities=format_number(counts.activities),
+                )
             )
-        )
         self.counts_label.setAccessibleName(self.counts_label.text())
         texts = self._navigation_texts()
-        numbers = {
-            "volunteers": counts.volunteers,
-            "groups": counts.groups,
-            "activities": counts.activities,
-            "alerts": counts.open_alerts,
-        }
+        numbers = {}
+        if counts is not None:
+            numbers = {
+                "volunteers": counts.volunteers,
+                "groups": counts.groups,
+                "activities": counts.activities,
+                "alerts": counts.open_alerts,
+            }
         for row, key in enumerate(PAGES):
             item = self.navigation.item(row)
             text = texts[key]
@@ -427,7 +608,9 @@ class MainWindow(Retranslating, QMainWindow):
         }
 
     def ask_for_sample_data(self) -> None:
-        counts = self._services.maintenance.counts()
+        from cvcdesk.ui.pages.welcome import SampleDataDialog, load_sample_data
+
+        counts = self.services.maintenance.counts()
         if counts.volunteers or counts.groups:
             QMessageBox.information(
                 self,
@@ -440,7 +623,7 @@ class MainWindow(Retranslating, QMainWindow):
             return
         dialog = SampleDataDialog(self)
         if dialog.exec() and load_sample_data(
-            self, self._services, dialog.volunteers.value(), dialog.groups.value()
+            self, self.services, dialog.volunteers.value(), dialog.groups.value()
         ):
             self._after_sample_data()
 
@@ -474,7 +657,7 @@ class MainWindow(Retranslating, QMainWindow):
         path, _filter = QFileDialog.getOpenFileName(
             self,
             _("Open database"),
-            str(Path(self._services.database_label).parent),
+            str(Path(self._database_label).parent),
             _("cvcdesk databases (*.db);;All files (*)"),
         )
         if path:
@@ -483,25 +666,24 @@ class MainWindow(Retranslating, QMainWindow):
     def open_database(self, path: Path) -> bool:
         """Switch to another database file; the current one stays open if that fails."""
         try:
-            services = Services.open(path, exclusive=True)
+            services = Services.open(path, exclusive=True, backup=False)
         except CvcError as exc:
             show_error(self, exc)
             return False
-        old, self._services = self._services, services
-        old.close()
-        self._empty_start = False
+        old = self._services
+        self.wait_for_backup()
+        if old is not None:
+            old.close()
         remember_file(self._settings, path)
-        self._build_pages()
-        self.retranslate_ui()
-        self.refresh()
-        self.show_page("volunteers")
+        self.attach(services, page="volunteers")
+        self.back_up_in_background()
         self.database_changed.emit(str(path))
         return True
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         files = recent_files(self._settings)
-        current = Path(self._services.database_label)
+        current = Path(self._database_label)
         shown = [p for p in files if p != current]
         if not shown:
             empty = self.recent_menu.addAction(_("No other recent databases"))
@@ -512,14 +694,14 @@ class MainWindow(Retranslating, QMainWindow):
             action.triggered.connect(lambda _c=False, p=path: self.open_database(p))
 
     def save_backup(self) -> None:
-        suggested = Path(self._services.database_label).with_suffix(".backup.db").name
+        suggested = Path(self._database_label).with_suffix(".backup.db").name
         path, _filter = QFileDialog.getSaveFileName(
             self, _("Back up the database"), str(Path.home() / suggested), _("Backups (*.db)")
         )
         if not path:
             return
         try:
-            written = self._services.maintenance.backup(Path(path))
+            written = self.services.maintenance.backup(Path(path))
         except CvcError as exc:
             show_error(self, exc)
             return
@@ -529,7 +711,7 @@ class MainWindow(Retranslating, QMainWindow):
         from cvcdesk.ui.import_wizard import ImportWizard
 
         kind = "groups" if self.current_page_key() == "groups" else "volunteers"
-        wizard = ImportWizard(self._services, kind, self)
+        wizard = ImportWizard(self.services, kind, self)
         written: list[int] = []
         wizard.imported.connect(written.append)
         wizard.exec()
@@ -540,12 +722,10 @@ class MainWindow(Retranslating, QMainWindow):
     def restore_from_backup(self) -> None:
         from cvcdesk.ui.restore_dialog import RestoreDialog
 
-        dialog = RestoreDialog(self._services, self)
+        self.wait_for_backup()
+        dialog = RestoreDialog(self.services, self)
         if dialog.exec():
-            self._build_pages()
-            self.retranslate_ui()
-            self.refresh()
-            self.show_page("volunteers")
+            self.attach(self.services, page="volunteers")
             self.statusBar().showMessage(
                 _("Backup restored. The database as it was is kept at {path}.").format(
                     path=dialog.kept or ""
@@ -566,7 +746,7 @@ class MainWindow(Retranslating, QMainWindow):
         if target.suffix.lower() not in (".csv", ".xlsx"):
             target = target.with_suffix(".csv" if "csv" in chosen_filter.lower() else ".xlsx")
         try:
-            count = self._services.exports.volunteers(target)
+            count = self.services.exports.volunteers(target)
         except CvcError as exc:
             show_error(self, exc)
             return
@@ -578,6 +758,8 @@ class MainWindow(Retranslating, QMainWindow):
         )
 
     def _volunteers_page(self) -> VolunteersPage | None:
+        from cvcdesk.ui.pages.volunteers import VolunteersPage
+
         page = self._pages.get("volunteers")
         if self.current_page_key() != "volunteers" or not isinstance(page, VolunteersPage):
             self.statusBar().showMessage(
@@ -616,8 +798,9 @@ class MainWindow(Retranslating, QMainWindow):
         self.language_changed.emit(language)
 
     def retranslate_ui(self) -> None:
+        label = self._database_label
         self.setWindowTitle(
-            _("cvcdesk — {database}").format(database=self._services.database_label)
+            _("cvcdesk — {database}").format(database=label) if label else _("cvcdesk")
         )
         texts: list[tuple[QAction, str, str]] = [
             (self.new_db_action, _("&New database…"), ""),
@@ -665,6 +848,7 @@ class MainWindow(Retranslating, QMainWindow):
 
     # -- layout --------------------------------------------------------------------------
     def _restore_layout(self) -> None:
+        """The window's size and place and the splitter (the page comes with the database)."""
         geometry = self._settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -674,31 +858,21 @@ class MainWindow(Retranslating, QMainWindow):
         splitter = self._settings.value("window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
-        for key in ("volunteers", "groups"):
-            header = self._settings.value(f"pages/{key}/header")
-            page = self._pages[key]
-            if header is not None and isinstance(page, RecordsPage):
-                page.table.horizontalHeader().restoreState(header)
-        last = str(self._settings.value("window/page", "volunteers"))
-        self.show_page(last if last in PAGES else "volunteers")
 
     def save_layout(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/state", self.saveState())
         self._settings.setValue("window/splitter", self.splitter.saveState())
-        key = PAGES[max(self.navigation.currentRow(), 0)]
-        self._settings.setValue("window/page", key)
-        for name in ("volunteers", "groups"):
-            page = self._pages[name]
+        if self._services is not None:
+            key = PAGES[max(self.navigation.currentRow(), 0)]
+            self._settings.setValue("window/page", key)
+        # Only the lists that were shown can have changed their columns.
+        for name, page in self._pages.items():
             if isinstance(page, RecordsPage):
                 self._settings.setValue(
                     f"pages/{name}/header", page.table.horizontalHeader().saveState()
                 )
         self._settings.sync()
-
-    @property
-    def services(self) -> Services:
-        return self._services
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
