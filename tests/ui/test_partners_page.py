@@ -555,3 +555,25 @@ def test_the_alerts_list_names_a_partners_pseudonymised_volunteer(
     with qtbot.waitSignal(page.status_message) as message:
         page.open_record()
     assert "pseudonymised" in message.args[0]
+
+
+def test_the_page_follows_a_change_of_language(qtbot: QtBot, sides: tuple[Side, Side]) -> None:
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    a, _b = sides
+    page = a.page
+
+    def headers(table: QTableWidget) -> list[str]:
+        return [
+            table.horizontalHeaderItem(c).text()  # type: ignore[union-attr]
+            for c in range(table.columnCount())
+        ]
+
+    assert "Fingerprint" in headers(page.table)
+    set_language("cy")
+    try:
+        QCoreApplication.sendEvent(page, QEvent(QEvent.Type.LanguageChange))
+        assert "Ôl bys" in headers(page.table)
+        assert "Maes" in headers(page.conflicts.fields)
+    finally:
+        set_language("en")
