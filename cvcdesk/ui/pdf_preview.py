@@ -191,7 +191,9 @@ class PdfPreviewDialog(Retranslating, QDialog):
         self.save_button.clicked.connect(lambda: self.save_pdf())
         self.open_button.clicked.connect(self.open_in_viewer)
         self.buttons.rejected.connect(self.reject)
-        self.finished.connect(lambda _r: self.pages.close())
+        pages = self.pages  # closed however the dialog goes, even with its parent
+        self.finished.connect(lambda _r: pages.close())
+        self.destroyed.connect(lambda *_args: pages.close())
         for keys, slot in (
             (QKeySequence.StandardKey.ZoomIn, lambda: self.step_zoom(1)),
             (QKeySequence("Ctrl+="), lambda: self.step_zoom(1)),

@@ -9,6 +9,8 @@ GUI thread only.
 
 from __future__ import annotations
 
+import atexit
+import weakref
 from collections.abc import Iterator
 from contextlib import suppress
 
@@ -26,6 +28,15 @@ POINTS_PER_INCH = 72.0
 # Sharp text on office printers without spooling hundreds of megabytes a page.
 MAX_PRINT_DPI = 300
 
+_open_documents: weakref.WeakSet[PdfPages] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_documents() -> None:
+    """A preview still open when the program ends lets go of its PDF quietly."""
+    for pages in list(_open_documents):
+        pages.close()
+
 
 class PdfPages:
     """A PDF's pages, rendered to images on request."""
@@ -39,6 +50,7 @@ class PdfPages:
             raise CvcError(
                 _("The PDF could not be read for the preview: {problem}").format(problem=exc)
             ) from exc
+        _open_documents.add(self)
 
     def __len__(self) -> int:
         return len(self._sizes)
@@ -81,6 +93,7 @@ class PdfPages:
             page.close()
 
     def close(self) -> None:
+        _open_documents.discard(self)
         with suppress(Exception):
             self._pdf.close()
 

@@ -609,9 +609,7 @@ class ActivitiesPage(Retranslating, QWidget):
         choices = QActionGroup(menu)
         choices.setExclusive(True)
         for status in STATUS_ORDER:
-            action = QAction(
-                _("Mark as {status}").format(status=status.label.lower()), menu, checkable=True
-            )
+            action = QAction(status.label, menu, checkable=True)
             action.setObjectName(f"status_{status.value}")
             action.setChecked(record.status is status)
             action.triggered.connect(
@@ -651,7 +649,7 @@ class ActivitiesPage(Retranslating, QWidget):
         if people:
             menu.addSeparator()
         for person in people:
-            sub = menu.addMenu(booking_text(person))
+            sub = menu.addMenu(booking_text(person).replace("&", "&&"))
             sub.setObjectName(f"booking_{person.uuid}")
             self._status_actions(sub, person)
         return menu
@@ -976,9 +974,10 @@ class ActivitiesPage(Retranslating, QWidget):
         volunteer = dialog.chosen_volunteer()
         if volunteer is None:
             return None
+        # Everything is read before the PDF is made: the dialog goes once it has closed.
         start, end = dialog.period()
-        name = dialog.chosen_name()
-        rendered = self.render_schedule_pdf(volunteer, start, end, dialog.print_options.options())
+        name, options = dialog.chosen_name(), dialog.print_options.options()
+        rendered = self.render_schedule_pdf(volunteer, start, end, options)
         if rendered is None:
             return None
         return self.show_preview(
@@ -1003,14 +1002,16 @@ class ActivitiesPage(Retranslating, QWidget):
         return dialog
 
     def _preview_area_roster(self, dialog: AreaRosterDialog) -> PdfPreviewDialog | None:
+        # Everything is read before the PDF is made: the dialog goes once it has closed.
         area, week = dialog.chosen_area(), dialog.week_start()
-        rendered = self.render_area_roster_pdf(area, week, dialog.print_options.options())
+        options, shown = dialog.print_options.options(), dialog.area.currentText()
+        rendered = self.render_area_roster_pdf(area, week, options)
         if rendered is None:
             return None
         year, number, _day = week.isocalendar()
         return self.show_preview(
             rendered,
-            title=_("Roster: {area}").format(area=dialog.area.currentText()),
+            title=_("Roster: {area}").format(area=shown),
             file_name=f"roster-{_file_part(area)}-{year}-W{number:02d}.pdf",
         )
 
