@@ -41,7 +41,12 @@ from PySide6.QtWidgets import (
 )
 
 from cvcdesk.domain.errors import CvcError, ValidationError
-from cvcdesk.domain.syncformat import SharingProfile, VolunteerSharing, record_type_label
+from cvcdesk.domain.syncformat import (
+    RECORD_TYPES,
+    SharingProfile,
+    VolunteerSharing,
+    record_type_label,
+)
 from cvcdesk.i18n import _, current_language, format_number, ngettext
 from cvcdesk.services.identity import PartnerIdentity
 from cvcdesk.services.partners import FieldsLeaving, PartnerInfo, fields_leaving
@@ -539,7 +544,8 @@ class ExportPreviewPage(QWizardPage):
             self.completeChanged.emit()
             return
         self.summary.setText(self._summary(preview))
-        rows = sorted(preview.counts.items())
+        order = {record_type: index for index, record_type in enumerate(RECORD_TYPES)}
+        rows = sorted(preview.counts.items(), key=lambda item: (order.get(item[0], 99), item[0]))
         self.counts.setRowCount(len(rows) + 1)
         for index, (record_type, count) in enumerate(rows):
             self.counts.setItem(index, 0, _item(record_type_label(record_type)))
