@@ -21,6 +21,7 @@ from cvcdesk.domain.enums import (
     WelshFluency,
 )
 from cvcdesk.domain.errors import ConflictError, NotFoundError
+from cvcdesk.domain.names import english_sort_key, welsh_sort_key
 from cvcdesk.domain.validation import InvalidValue, postcode_area_code
 from cvcdesk.domain.volunteer import (
     SCALAR_FIELDS,
@@ -113,10 +114,11 @@ _ROW_COLUMNS = (
     m.Volunteer.dbs_level,
     m.Volunteer.dbs_renewal_due,
     m.Volunteer.consent_share,
+    m.Volunteer.id,  # last: not shown, used to find the page's groups
 )
 
 
-def _row(values: Sequence[Any]) -> VolunteerRow:
+def _row(values: Sequence[Any], groups: str = "") -> VolunteerRow:
     return VolunteerRow(
         uuid=values[0],
         reference=values[1] or "",
@@ -130,7 +132,27 @@ def _row(values: Sequence[Any]) -> VolunteerRow:
         dbs_level=DbsLevel(values[9]),
         dbs_renewal_due=values[10],
         consent_share=bool(values[11]),
+        groups=groups,
     )
+
+
+def _group_names(session: Session, volunteer_ids: Sequence[int], language: str) -> dict[int, str]:
+    """Each volunteer's groups (live memberships of live groups), in alphabetical order of the
+    language, read for a whole page of volunteers in one query."""
+    if not volunteer_ids:
+        return {}
+    Ms, Org = m.Membership, m.Organisation
+    found = session.execute(
+        select(Ms.volunteer_id, Org.name_en, Org.name_cy)
+        .join(Org, Org.id == Ms.organisation_id)
+        .where(Ms.volunteer_id.in_(volunteer_ids), Ms.deleted.is_(False), Org.deleted.is_(False))
+    )
+    names: dict[int, list[str]] = {}
+    for volunteer_id, name_en, name_cy in found:
+        name = name_cy if language == "cy" and name_cy else name_en or name_cy
+        names.setdefault(volunteer_id, []).append(name)
+    sort_key = welsh_sort_key if language == "cy" else english_sort_key
+    return {key: ", ".join(sorted(value, key=sort_key)) for key, value in names.items()}
 
 
 def _unordered(values: Sequence[Any]) -> list[str]:
@@ -201,7 +223,9 @@ class VolunteerService(ServiceBase):
         if limit is not None:
             stmt = stmt.limit(limit)
         with self._read() as session:
-            return [_row(values) for values in session.execute(stmt)]
+            found = session.execute(stmt).all()
+            groups = _group_names(session, [values[-1] for values in found], lang)
+            return [_row(values, groups.get(values[-1], "")) for values in found]
 
     def iter_rows(
         self, query: VolunteerQuery | None = None, *, batch: int = 2000, language: str = "en"

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from cvcdesk.domain.enums import (
     AuditAction,
@@ -21,6 +21,7 @@ from cvcdesk.domain.enums import (
     WelshFluency,
 )
 from cvcdesk.domain.errors import ConflictError, NotFoundError, ValidationError
+from cvcdesk.domain.names import welsh_sort_key
 from cvcdesk.domain.organisation import OrganisationRecord
 from cvcdesk.domain.validation import display_phone
 from cvcdesk.domain.volunteer import (
@@ -31,6 +32,7 @@ from cvcdesk.domain.volunteer import (
     VolunteerQuery,
     VolunteerRecord,
 )
+from cvcdesk.services.organisations import OrganisationService
 from cvcdesk.services.volunteers import VolunteerService
 from cvcdesk.store.database import Database
 
@@ -611,6 +613,45 @@ def test_list_rows_show_what_a_table_needs(
     assert row.dbs_renewal_due == dt.date(2025, 1, 1)
     assert row.consent_share
     assert row.phone.startswith("+44")
+
+
+def test_list_rows_name_their_groups_in_one_query_per_page(
+    db: Database,
+    volunteers: VolunteerService,
+    organisations: OrganisationService,
+    roster: dict[str, Any],
+) -> None:
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        rows = {row.first_name: row.groups for row in volunteers.list(language="en")}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    # The page, then its groups: never a query per row.
+    assert len(statements) == 2
+    assert rows == {
+        "Alun": "Food Bank",
+        "Bryn": "Food Bank, Walkers",
+        "Cerys": "Walkers",
+        "Dai": "",
+        "Eleri": "",
+    }
+    welsh = {row.first_name: row.groups for row in volunteers.list(language="cy")}
+    assert welsh["Bryn"] == ", ".join(
+        sorted((roster["food"].name_cy, roster["walk"].name_cy), key=welsh_sort_key)
+    )
+    # A membership that ended in a save, and a deleted group, are not shown.
+    bryn = volunteers.get(roster["b"].uuid)
+    volunteers.update(bryn.uuid, data_of(bryn, memberships=(Membership(roster["walk"].uuid),)))
+    organisations.delete(roster["walk"].uuid)
+    rows = {row.first_name: row.groups for row in volunteers.list(language="en")}
+    assert rows["Alun"] == "Food Bank"
+    assert rows["Bryn"] == rows["Cerys"] == ""
 
 
 def test_pages_are_disjoint_and_cover_every_row_once(

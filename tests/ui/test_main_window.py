@@ -24,7 +24,7 @@ from pytestqt.qtbot import QtBot
 
 from cvcdesk.domain.enums import VolunteerStatus
 from cvcdesk.domain.organisation import OrganisationRecord
-from cvcdesk.domain.volunteer import VolunteerRecord
+from cvcdesk.domain.volunteer import Membership, VolunteerRecord
 from cvcdesk.services.registry import Services
 from cvcdesk.store.database import Database, open_database
 from cvcdesk.ui.main_window import MainWindow
@@ -139,6 +139,37 @@ def test_search_as_you_type_narrows_the_list(
     page.search.clear()
     qtbot.keyClicks(page.search, "sian")  # accents do not matter when searching
     qtbot.waitUntil(lambda: shown_names(page) == ["Siân Roberts"])
+
+
+def test_the_groups_column_shows_each_volunteers_groups(
+    qtbot: QtBot,
+    window: MainWindow,
+    make_volunteer: Callable[..., VolunteerRecord],
+    make_organisation: Callable[..., OrganisationRecord],
+) -> None:
+    food = make_organisation(name_en="Food Bank", name_cy="Banc Bwyd")
+    make_volunteer(first_name="Aled", memberships=(Membership(food.uuid),))
+    make_volunteer(first_name="Bethan")
+    window.refresh()
+    window.show_page("volunteers")
+    page = volunteers_page(window)
+    qtbot.waitExposed(page.table)
+    column = [c.key for c in page.model.columns].index("groups")
+    shown = {
+        page.model.index(row, 0).data(): page.model.index(row, column).data()
+        for row in range(page.model.rowCount())
+    }
+    assert [groups for name, groups in shown.items() if name.endswith("Aled")] == ["Food Bank"]
+    assert [groups for name, groups in shown.items() if name.endswith("Bethan")] == [""]
+    assert page.table.columnWidth(column) > 0 and not page.table.isColumnHidden(column)
+    window.language_actions["cy"].trigger()
+    try:
+        aled = next(
+            r for r in range(page.model.rowCount()) if "Aled" in page.model.index(r, 0).data()
+        )
+        assert page.model.index(aled, column).data() == "Banc Bwyd"
+    finally:
+        window.language_actions["en"].trigger()
 
 
 def test_filters_narrow_the_list(
