@@ -223,9 +223,9 @@ class VolunteerService(ServiceBase):
         if limit is not None:
             stmt = stmt.limit(limit)
         with self._read() as session:
-            found = session.execute(stmt).all()
-            groups = _group_names(session, [values[-1] for values in found], lang)
-            return [_row(values, groups.get(values[-1], "")) for values in found]
+            page_rows = session.execute(stmt).all()
+            groups = _group_names(session, [values[-1] for values in page_rows], lang)
+            return [_row(values, groups.get(values[-1], "")) for values in page_rows]
 
     def iter_rows(
         self, query: VolunteerQuery | None = None, *, batch: int = 2000, language: str = "en"
