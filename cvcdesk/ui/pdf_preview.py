@@ -141,6 +141,8 @@ class PdfPreviewDialog(Retranslating, QDialog):
         self.zoom.setObjectName("zoom")
         self.zoom_in = QPushButton(self)
         self.zoom_in.setObjectName("zoom_in")
+        for button in (self.zoom_out, self.zoom_in):
+            button.setFixedWidth(button.fontMetrics().height() * 3)
         for widget in (self.zoom_label, self.zoom_out, self.zoom, self.zoom_in):
             bar.addWidget(widget)
         layout.addLayout(bar)

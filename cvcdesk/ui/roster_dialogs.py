@@ -399,6 +399,7 @@ class BookingDialog(Retranslating, QDialog):
             if record.hours is not None
             else elapsed_hours(record.starts_at, record.ends_at)
         )
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
         self.retranslate_ui()
         self.set_status(record.status)
         self.status.setFocus()

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from cvcdesk.domain.enums import AssignmentStatus
@@ -218,3 +219,37 @@ def test_a_booking_changed_elsewhere_is_not_overwritten(
     assert refused == ["Booking not changed"]
     page.refresh_roster()
     assert page.booking_table() == [("Gwenllian Ŵyn", "Tentative", "")]
+
+
+# A real popup menu: the offscreen platform says it cannot raise it or grab the keyboard.
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_the_menu_key_opens_the_chosen_bookings_menu(
+    qtbot: QtBot, page: ActivitiesPage, db: Database
+) -> None:
+    page.roster.selectRow(0)
+    page.bookings.setFocus()
+    page.bookings.selectRow(0)
+    chosen: list[str] = []
+
+    def choose_attended() -> None:
+        menu = QApplication.activePopupWidget()
+        if isinstance(menu, QMenu):
+            chosen.append(menu.objectName())
+            for action in menu.actions():
+                if action.objectName() == "status_attended":
+                    action.trigger()
+            menu.close()
+        else:
+            QTimer.singleShot(10, choose_attended)
+
+    QTimer.singleShot(0, choose_attended)
+    # What the window sends the focused list for the menu key or Shift+F10.
+    where = page.bookings.visualRect(page.bookings.model().index(0, 0)).center()
+    QApplication.sendEvent(
+        page.bookings,
+        QContextMenuEvent(
+            QContextMenuEvent.Reason.Keyboard, where, page.bookings.mapToGlobal(where)
+        ),
+    )
+    assert chosen == ["booking_menu"]
+    assert page.booking_table() == [("Gwenllian Ŵyn", "Attended", "2.5")]

@@ -226,14 +226,21 @@ def test_the_preview_shows_every_page_of_a_long_roster(
     assert f"Sent {pages} pages" in preview.status.text()
 
 
-def test_landscape_and_large_print_reach_the_preview(
-    qtbot: QtBot, db: Database, group: OrganisationRecord, activity: str
+def test_landscape_and_large_print_reach_the_preview_and_the_paper(
+    qtbot: QtBot, db: Database, group: OrganisationRecord, activity: str, tmp_path: Path
 ) -> None:
     page = make_page(qtbot, db, group)
     page.orientation.setCurrentIndex(page.orientation.findData("landscape"))
     preview = page.preview_roster()
     assert preview is not None
     assert preview.pages.is_landscape(0)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "landscape.pdf"))
+    printer.setResolution(72)
+    assert preview.print_pages(printer) == 1
+    box = pypdf.PdfReader(tmp_path / "landscape.pdf").pages[0].mediabox
+    assert (round(box.width), round(box.height)) == (842, 595)  # A4 on its side
     page.orientation.setCurrentIndex(page.orientation.findData("portrait"))
     page.large_print.setChecked(True)
     preview = page.preview_roster()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction, QActionGroup, QCursor
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -657,8 +657,9 @@ class ActivitiesPage(Retranslating, QWidget):
     def _popup_position(self, table: QTableWidget, pos: QPoint) -> QPoint:
         """Where the menu opens: at the mouse, or by the chosen row when asked from the
         keyboard (the menu key or Shift+F10)."""
+        by_mouse = table.viewport().mapFromGlobal(QCursor.pos()) == pos
         index = table.indexAt(pos)
-        if index.isValid():
+        if by_mouse and index.isValid():
             table.selectRow(index.row())
             return table.viewport().mapToGlobal(pos)
         rows = table.selectionModel().selectedRows() if table.selectionModel() else []
