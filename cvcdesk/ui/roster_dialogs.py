@@ -478,6 +478,8 @@ class PrintOptionsBox(Retranslating, QWidget):
         self.large_print.setObjectName("large_print")
         self.orientation_label, self.orientation = QLabel(self), QComboBox(self)
         self.orientation.setObjectName("orientation")
+        for combo in (self.language, self.orientation):  # Welsh names are longer
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for widget in (
             self.language_label,
             self.language,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
@@ -101,6 +102,18 @@ def pdf_text(path: Path) -> tuple[int, str]:
     return len(reader.pages), " ".join(text.split())
 
 
+class Viewer(QObject):
+    """Stands in for the system's PDF viewer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
 def wait_for_preview(qtbot: QtBot, page: ActivitiesPage) -> PdfPreviewDialog:
     qtbot.waitUntil(lambda: page.preview is not None and page.preview.isVisible())
     preview = page.preview
@@ -158,6 +171,18 @@ def test_a_volunteers_schedule_is_found_by_name_previewed_and_saved(
     assert "Food run" in text
     assert "Gwenllian" not in text  # only their own shifts
     assert "Sent" not in preview.status.text() and "Saved 1 page" in preview.status.text()
+
+    # "Open in PDF viewer" hands the system a temporary copy of the same PDF.
+    viewer = Viewer()
+    QDesktopServices.setUrlHandler("file", viewer, "open")
+    try:
+        opened = preview.open_in_viewer()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert opened is not None and opened.name.startswith("schedule-dafydd-ll")
+    assert viewer.urls == [QUrl.fromLocalFile(str(opened))]
+    assert opened.read_bytes() == saved.read_bytes()
+    assert preview.status.text() == "Opened in the PDF viewer."
     preview.close()
     qtbot.waitUntil(lambda: page.preview is None)
 
