@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from cvcdesk.domain.enums import AssignmentStatus
@@ -253,3 +253,41 @@ def test_the_menu_key_opens_the_chosen_bookings_menu(
     )
     assert chosen == ["booking_menu"]
     assert page.booking_table() == [("Gwenllian Ŵyn", "Attended", "2.5")]
+
+
+def test_taking_a_volunteer_off_a_shift_asks_first(qtbot: QtBot, page: ActivitiesPage) -> None:
+    page.roster.selectRow(0)
+    page.bookings.selectRow(0)
+    menu = page.bookings_menu()
+    assert menu is not None
+    take_off = next(a for a in menu.actions() if a.objectName() == "unassign")
+
+    def answer(button_name: str) -> list[str]:
+        asked: list[str] = []
+        tries = iter(range(500))
+
+        def press() -> None:
+            box = QApplication.activeModalWidget()
+            if isinstance(box, QMessageBox) and box.objectName() == "confirm_unassign":
+                asked.append(box.text())
+                for button in box.buttons():
+                    if button.accessibleName() == button_name:
+                        button.click()
+                        return
+            if next(tries, None) is not None:
+                QTimer.singleShot(10, press)
+
+        QTimer.singleShot(0, press)
+        return asked
+
+    asked = answer("Keep the booking")
+    take_off.trigger()
+    assert asked == ["Take Gwenllian Ŵyn off Food run on Tuesday, 4 March 2025?"]
+    assert page.booking_table() == [("Gwenllian Ŵyn", "Confirmed", "")]
+
+    asked = answer("Take off")
+    take_off.trigger()
+    assert asked
+    assert page.booking_table() == []
+    assert roster_cell(page, 0, 3) == "—"
+    assert roster_cell(page, 0, 4) == "0 of 2"

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -592,6 +593,52 @@ class ActivitiesPage(Retranslating, QWidget):
         dialog.exec()
         dialog.deleteLater()
 
+    def unassign(self, record: AssignmentRecord | None = None, *, ask: bool = True) -> bool:
+        """Take a volunteer off a shift (the chosen booking by default), after asking."""
+        record = record or self.current_booking()
+        if record is None:
+            return False
+        if ask:
+            box = QMessageBox(self)
+            box.setObjectName("confirm_unassign")
+            box.setIcon(QMessageBox.Icon.Question)
+            box.setWindowTitle(_("Take off the shift?"))
+            box.setText(
+                _("Take {name} off {activity} on {date}?").format(
+                    name=record.volunteer_name,
+                    activity=record.activity_title,
+                    date=format_date(record.starts_at.date(), "full"),
+                )
+            )
+            box.setInformativeText(
+                _("To keep a record that they could not come, mark the booking declined instead.")
+            )
+            yes = box.addButton(_("&Take off"), QMessageBox.ButtonRole.AcceptRole)
+            no = box.addButton(_("&Keep the booking"), QMessageBox.ButtonRole.RejectRole)
+            yes.setAccessibleName(_("Take off"))
+            no.setAccessibleName(_("Keep the booking"))
+            box.setDefaultButton(no)
+            box.setEscapeButton(no)
+            box.exec()
+            if box.clickedButton() is not yes:
+                return False
+        try:
+            self._rosters.unassign(record.uuid, expected_version=record.version)
+        except CvcError as exc:
+            show_error(self, exc, _("Booking not changed"))
+            self.refresh_roster()
+            return False
+        self.refresh_roster()
+        self.roster_changed.emit()
+        self.status_message.emit(
+            _("{name} is off {activity} on {date}.").format(
+                name=record.volunteer_name,
+                activity=record.activity_title,
+                date=format_date(record.starts_at.date(), "EEE d MMM"),
+            )
+        )
+        return True
+
     def _after_status(self, saved: AssignmentRecord) -> None:
         self.refresh_roster()
         self.select_booking(saved.uuid)
@@ -621,6 +668,9 @@ class ActivitiesPage(Retranslating, QWidget):
         edit = menu.addAction(_("Status and &hours…"))
         edit.setObjectName("edit_booking")
         edit.triggered.connect(lambda _checked=False, r=record: self.edit_booking(r))
+        remove = menu.addAction(_("&Take off the shift…"))
+        remove.setObjectName("unassign")
+        remove.triggered.connect(lambda _checked=False, r=record: self.unassign(r))
 
     def bookings_menu(self, record: AssignmentRecord | None = None) -> QMenu | None:
         """The context menu of a booking (for the bookings list and tests)."""
