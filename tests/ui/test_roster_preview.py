@@ -313,3 +313,26 @@ def test_a_roster_for_an_area_is_previewed_and_saved(
     ):
         assert expected in text, expected
     assert "Far away" not in text
+
+
+def test_a_sign_in_sheet_is_previewed_from_the_shift(
+    qtbot: QtBot,
+    db: Database,
+    group: OrganisationRecord,
+    activity: str,
+    dafydd: VolunteerRecord,
+    tmp_path: Path,
+) -> None:
+    page = make_page(qtbot, db, group)
+    book_fortnight(db, page, dafydd)
+    assert not page.signin_button.isEnabled()
+    page.roster.selectRow(1)
+    page.signin_button.click()
+    preview = wait_for_preview(qtbot, page)
+    assert preview.page_count_value() == 1
+    assert "Sign-in sheet: Food run, Thu 6 Mar" in preview.windowTitle()
+    saved = preview.save_pdf(tmp_path / "sign-in.pdf")
+    assert saved is not None
+    _pages, text = pdf_text(saved)
+    assert "Dafydd Llŷr" in text and "Food run" in text
+    preview.close()

@@ -327,7 +327,7 @@ class ActivitiesPage(Retranslating, QWidget):
         self.bookings.customContextMenuRequested.connect(self._bookings_menu)
         self.assign_button.clicked.connect(self.assign_volunteer)
         self.booking_button.clicked.connect(lambda: self.edit_booking())
-        self.signin_button.clicked.connect(lambda: self.save_signin_pdf())
+        self.signin_button.clicked.connect(lambda: self.preview_signin())
         self.preview_button.clicked.connect(lambda: self.preview_roster())
         self.open_button.clicked.connect(self.open_roster_pdf)
         self.save_button.clicked.connect(lambda: self.save_roster_pdf())
@@ -693,8 +693,8 @@ class ActivitiesPage(Retranslating, QWidget):
         assign = menu.addAction(_("&Assign volunteer…"))
         assign.setEnabled(not shift.cancelled)
         assign.triggered.connect(lambda _checked=False: self.assign_volunteer())
-        signin = menu.addAction(_("&Sign-in sheet as PDF…"))
-        signin.triggered.connect(lambda _checked=False: self.save_signin_pdf())
+        signin = menu.addAction(_("&Sign-in sheet…"))
+        signin.triggered.connect(lambda _checked=False: self.preview_signin())
         people = self.shift_bookings()
         if people:
             menu.addSeparator()
@@ -935,17 +935,37 @@ class ActivitiesPage(Retranslating, QWidget):
             if not chosen:
                 return None
             path = Path(chosen)
-        options, printing = self.print_options(), self._printing
-        rendered = self._render(
+        rendered = self.render_signin_pdf(shift)
+        if rendered is None:
+            return None
+        return self._write(with_pdf_suffix(path), rendered)
+
+    def render_signin_pdf(self, shift: ShiftRecord) -> RenderedPdf | None:
+        """The shift's sign-in sheet as a PDF, made off the GUI thread."""
+        day, options, printing = shift.starts_at.date(), self.print_options(), self._printing
+        return self._render(
             _("Sign-in sheet"),
             _("Making the sign-in sheet…"),
             lambda: printing.signin_pdf(
                 activity_uuid=shift.activity_uuid, day=day, options=options
             ),
         )
+
+    def preview_signin(self) -> PdfPreviewDialog | None:
+        """The chosen shift's sign-in sheet, to print or save from the preview."""
+        shift = self.current_shift()
+        if shift is None:
+            return None
+        rendered = self.render_signin_pdf(shift)
         if rendered is None:
             return None
-        return self._write(with_pdf_suffix(path), rendered)
+        return self.show_preview(
+            rendered,
+            title=_("Sign-in sheet: {activity}, {date}").format(
+                activity=shift.title, date=format_date(shift.starts_at.date(), "EEE d MMM")
+            ),
+            file_name=self._suggested_name("sign-in", shift.starts_at.date()),
+        )
 
     def _write(self, path: Path, rendered: RenderedPdf) -> Path | None:
         try:
@@ -1122,8 +1142,8 @@ class ActivitiesPage(Retranslating, QWidget):
             ),
             (
                 self.signin_button,
-                _("&Sign-in sheet as PDF…"),
-                _("Save the shift's sign-in sheet as PDF"),
+                _("&Sign-in sheet…"),
+                _("Preview the shift's sign-in sheet to print or save it"),
             ),
             (self.preview_button, _("Pre&view…"), _("Preview the roster as it will print")),
             (self.open_button, _("&Open PDF"), _("Open the roster PDF in the PDF viewer")),
