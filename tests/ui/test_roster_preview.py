@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -182,6 +183,7 @@ def test_a_volunteers_schedule_is_found_by_name_previewed_and_saved(
     assert opened is not None and opened.name.startswith("schedule-dafydd-ll")
     assert viewer.urls == [QUrl.fromLocalFile(str(opened))]
     assert opened.read_bytes() == saved.read_bytes()
+    shutil.rmtree(opened.parent)  # the program removes it when it ends
     assert preview.status.text() == "Opened in the PDF viewer."
     preview.close()
     qtbot.waitUntil(lambda: page.preview is None)
