@@ -76,7 +76,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
@@ -234,6 +234,9 @@ _PRIOR_SHARE = 0.01  # a name's share of a register before any are counted
 _PRIOR_WEIGHT = 100  # ... worth this many records
 
 _FUZZY_NAME = 0.9  # Jaro-Winkler similarity for a typing slip
+# The most the names can add: the same given name and surname, both rare. (Read crosswise they
+# count no more, less W_SWAPPED.)
+_BEST_NAMES = W_FIRST_SAME[1] + W_LAST_SAME[1]
 
 # -- the records ------------------------------------------------------------------------------
 
@@ -256,12 +259,25 @@ class _Person:
     last_compact: str
     last_key: str
     last_keys: frozenset[str]  # the surname's key, and its keys as a given name
+    name_pairs: frozenset[str]  # both names' keys in either order (see _name_pairs)
     dob: str
     phones: tuple[str, ...]
     email: str
     postcode: str
     district: str
     address: str  # as typed
+
+
+class _Names(NamedTuple):
+    """What :class:`_Prepare` works out once for every record giving the same names."""
+
+    firsts: tuple[str, ...]
+    last_word: str
+    first_keys: frozenset[str]
+    last_compact: str
+    last_key: str
+    last_keys: frozenset[str]
+    pairs: frozenset[str]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -405,7 +421,9 @@ class _Prepare:
     def __init__(self) -> None:
         self._first: dict[str, tuple[str, frozenset[str]]] = {}
         self._last: dict[str, tuple[str, str, frozenset[str]]] = {}
+        self._names: dict[tuple[str, str, str], _Names] = {}
         self._strings: dict[str, str] = {}
+        self._districts: dict[str, str] = {}
 
     def _intern(self, text: str) -> str:
         return self._strings.setdefault(text, text)
@@ -431,38 +449,67 @@ class _Prepare:
             self._last[name] = known
         return known
 
+    def names(self, first: str, known_as: str, last: str) -> _Names:
+        """Everything the comparison and the blocking need from a record's names, once for
+        every record giving the same three."""
+        names = (first, known_as, last)
+        known = self._names.get(names)
+        if known is None:
+            first_folded, keys = self.first(first)
+            firsts: tuple[str, ...] = (first_folded,) if first_folded else ()
+            if known_as:
+                known_folded, known_keys = self.first(known_as)
+                if known_folded and known_folded != first_folded:
+                    firsts = (*firsts, known_folded)
+                    keys = keys | known_keys
+            last_compact, last_key, last_keys = self.last(last)
+            known = _Names(
+                firsts,
+                self.first(last)[0] if last else "",
+                keys,
+                last_compact,
+                last_key,
+                last_keys,
+                _name_pairs(keys, last_keys),
+            )
+            self._names[names] = known
+        return known
+
+    def district(self, postcode: str) -> str:
+        known = self._districts.get(postcode)
+        if known is None:
+            known = self._districts[postcode] = self._intern(_district(postcode))
+        return known
+
     def person(self, values: Sequence[Any]) -> _Person:
         uuid, first, last, known_as, dob, phone, phone_alt, email, postcode, address = values
         first = first or ""
         last = last or ""
         known_as = known_as or ""
-        first_folded, keys = self.first(first)
-        firsts: tuple[str, ...] = (first_folded,) if first_folded else ()
-        if known_as:
-            known_folded, known_keys = self.first(known_as)
-            if known_folded and known_folded != first_folded:
-                firsts = (*firsts, known_folded)
-                keys = keys | known_keys
-        last_compact, last_key, last_keys = self.last(last)
-        last_word = self.first(last)[0] if last else ""
-        code = self._intern(postcode or "")
+        names = self.names(first, known_as, last)
+        code = postcode or ""
+        if phone_alt and phone_alt != phone:
+            phones: tuple[str, ...] = (phone, phone_alt) if phone else (phone_alt,)
+        else:
+            phones = (phone,) if phone else ()
         return _Person(
-            uuid=uuid,
-            first=first,
-            last=last,
-            known_as=known_as,
-            firsts=firsts,
-            last_word=last_word,
-            first_keys=keys,
-            last_compact=last_compact,
-            last_key=last_key,
-            last_keys=last_keys,
-            dob=_clean_date(dob),
-            phones=_clean_phones(phone, phone_alt),
-            email=_clean_email(email),
-            postcode=code,
-            district=self._intern(_district(code)),
-            address=(address or "").strip(),
+            uuid,
+            first,
+            last,
+            known_as,
+            names.firsts,
+            names.last_word,
+            names.first_keys,
+            names.last_compact,
+            names.last_key,
+            names.last_keys,
+            names.pairs,
+            str(dob) if dob else "",
+            phones,
+            email.translate(_ASCII_LOWER) if email else "",
+            code,
+            self.district(code),
+            address.strip() if address else "",
         )
 
 
@@ -471,42 +518,52 @@ class _Prepare:
 KeyFunction = Callable[[Any], Iterable[str]]
 
 
+def _phones(p: _Person) -> Iterable[str]:
+    return p.phones
+
+
+def _email(p: _Person) -> Iterable[str]:
+    return (p.email,) if p.email else ()
+
+
+def _postcode_surname(p: _Person) -> Iterable[str]:
+    return (f"{p.postcode}|{p.last_key}",) if p.postcode and p.last_key else ()
+
+
+def _postcode_first(p: _Person) -> Iterable[str]:
+    return [f"{p.postcode}|{k}" for k in p.first_keys] if p.postcode else ()
+
+
+def _birth_first(p: _Person) -> Iterable[str]:
+    return [f"{p.dob}|{k}" for k in p.first_keys] if p.dob else ()
+
+
+def _birth_surname(p: _Person) -> Iterable[str]:
+    return (f"{p.dob}|{p.last_key}",) if p.dob and p.last_key else ()
+
+
+def _birth_district(p: _Person) -> Iterable[str]:
+    return (f"{p.dob}|{p.district}",) if p.dob and p.district else ()
+
+
+def _names_district(p: _Person) -> Iterable[str]:
+    return [f"{p.district}|{pair}" for pair in p.name_pairs]
+
+
 def _volunteer_keys() -> list[KeyFunction]:
-    """One function per kind of blocking key; each gives a record's keys of that kind."""
+    """One function per kind of blocking key; each gives a record's keys of that kind.
 
-    def phones(p: _Person) -> Iterable[str]:
-        return p.phones
-
-    def email(p: _Person) -> Iterable[str]:
-        return (p.email,) if p.email else ()
-
-    def postcode_surname(p: _Person) -> Iterable[str]:
-        return (f"{p.postcode}|{p.last_key}",) if p.postcode and p.last_key else ()
-
-    def postcode_first(p: _Person) -> Iterable[str]:
-        return [f"{p.postcode}|{k}" for k in p.first_keys] if p.postcode else ()
-
-    def birth_first(p: _Person) -> Iterable[str]:
-        return [f"{p.dob}|{k}" for k in p.first_keys] if p.dob else ()
-
-    def birth_surname(p: _Person) -> Iterable[str]:
-        return (f"{p.dob}|{p.last_key}",) if p.dob and p.last_key else ()
-
-    def birth_district(p: _Person) -> Iterable[str]:
-        return (f"{p.dob}|{p.district}",) if p.dob and p.district else ()
-
-    def names_district(p: _Person) -> Iterable[str]:
-        return [f"{p.district}|{pair}" for pair in _name_pairs(p.first_keys, p.last_keys)]
-
+    :func:`_volunteer_pairs` finds the same pairs as these do, quicker.
+    """
     return [
-        phones,
-        email,
-        postcode_surname,
-        postcode_first,
-        birth_first,
-        birth_surname,
-        birth_district,
-        names_district,
+        _phones,
+        _email,
+        _postcode_surname,
+        _postcode_first,
+        _birth_first,
+        _birth_surname,
+        _birth_district,
+        _names_district,
     ]
 
 
@@ -571,6 +628,146 @@ def _candidate_pairs(
                 if only is not None and i not in only and j not in only:
                     continue
                 seen.add(i * n + j if i < j else j * n + i)
+    return [divmod(code, n) for code in sorted(seen)]
+
+
+def _volunteer_pairs(
+    people: list[_Person], only: set[int] | None, cancel: CancelFlag | None
+) -> list[tuple[int, int]]:
+    """The pairs :func:`_candidate_pairs` gives with :func:`_volunteer_keys`, found quicker.
+
+    Rather than build every key of every kind as text, records are grouped once by phone,
+    e-mail address, postcode, date of birth and district. The keys made of a postcode, a date
+    of birth or a district and names are then looked for within those groups: in a group no
+    larger than ``_BLOCK_CAP`` each of its blocks is small too, so every pair in the group that
+    shares such a key is compared, which is exactly what the blocks would give. A larger group
+    has its blocks built as they would be, sorted neighbourhoods and all.
+    """
+    n = len(people)
+    seen: set[int] = set()
+    by_phone: dict[str, list[int]] = {}
+    by_email: dict[str, list[int]] = {}
+    by_postcode: dict[str, list[int]] = {}
+    by_birth: dict[str, list[int]] = {}
+    by_district: dict[str, list[int]] = {}
+    for i, p in enumerate(people):
+        if i % _CHECK_EVERY == 0 and cancel is not None and cancel():
+            raise Cancelled()
+        for key in p.phones:  # distinct already
+            members = by_phone.get(key)
+            if members is None:
+                by_phone[key] = [i]
+            else:
+                members.append(i)
+        key = p.email
+        if key:
+            members = by_email.get(key)
+            if members is None:
+                by_email[key] = [i]
+            else:
+                members.append(i)
+        key = p.postcode
+        if key:
+            members = by_postcode.get(key)
+            if members is None:
+                by_postcode[key] = [i]
+            else:
+                members.append(i)
+        key = p.dob
+        if key:
+            members = by_birth.get(key)
+            if members is None:
+                by_birth[key] = [i]
+            else:
+                members.append(i)
+        if p.name_pairs:
+            members = by_district.get(p.district)
+            if members is None:
+                by_district[p.district] = [i]
+            else:
+                members.append(i)
+
+    def wanted(groups: dict[str, list[int]]) -> list[list[int]]:
+        """The groups of two or more; with `only`, those holding one of them."""
+        if only is None:
+            return [members for members in groups.values() if len(members) > 1]
+        return [
+            members
+            for members in groups.values()
+            if len(members) > 1 and not only.isdisjoint(members)
+        ]
+
+    def add(pairs: Iterable[tuple[int, int]]) -> None:
+        for i, j in pairs:
+            if only is None or i in only or j in only:
+                seen.add(i * n + j if i < j else j * n + i)
+
+    def blocks(members: list[int], *key_functions: KeyFunction) -> None:
+        """Build the blocks of a large group as :func:`_candidate_pairs` would."""
+        for keys_of in key_functions:
+            found: dict[str, list[int]] = {}
+            for i in members:
+                for key in keys_of(people[i]):
+                    block = found.get(key)
+                    if block is None:
+                        found[key] = [i]
+                    elif block[-1] != i:
+                        block.append(i)
+            for block in found.values():
+                if len(block) > 1:
+                    add(_block_pairs(block, people))
+
+    for members in wanted(by_phone) + wanted(by_email):
+        add(_block_pairs(members, people))
+    for count, members in enumerate(wanted(by_postcode)):
+        if count % _CHECK_EVERY == 0 and cancel is not None and cancel():
+            raise Cancelled()
+        if len(members) > _BLOCK_CAP:
+            blocks(members, _postcode_surname, _postcode_first)
+            continue
+        for x, i in enumerate(members):
+            a = people[i]
+            for j in members[x + 1 :]:
+                b = people[j]
+                if (
+                    (a.last_key and a.last_key == b.last_key)
+                    or not a.first_keys.isdisjoint(b.first_keys)
+                ) and (only is None or i in only or j in only):
+                    seen.add(i * n + j if i < j else j * n + i)
+    for count, members in enumerate(wanted(by_birth)):
+        if count % _CHECK_EVERY == 0 and cancel is not None and cancel():
+            raise Cancelled()
+        if len(members) > _BLOCK_CAP:
+            blocks(members, _birth_first, _birth_surname, _birth_district)
+            continue
+        for x, i in enumerate(members):
+            a = people[i]
+            for j in members[x + 1 :]:
+                b = people[j]
+                if (
+                    (a.last_key and a.last_key == b.last_key)
+                    or (a.district and a.district == b.district)
+                    or not a.first_keys.isdisjoint(b.first_keys)
+                ) and (only is None or i in only or j in only):
+                    seen.add(i * n + j if i < j else j * n + i)
+    for members in wanted(by_district):  # the names' keys, within each district
+        if cancel is not None and cancel():
+            raise Cancelled()
+        found: dict[str, list[int]] = {}
+        for i in members:
+            for pair in people[i].name_pairs:
+                block = found.get(pair)
+                if block is None:
+                    found[pair] = [i]
+                else:
+                    block.append(i)
+        for block in found.values():
+            if len(block) == 2:
+                i, j = block
+                if only is None or i in only or j in only:
+                    seen.add(i * n + j)
+            elif len(block) > 2:
+                add(_block_pairs(block, people))
     return [divmod(code, n) for code in sorted(seen)]
 
 
@@ -825,11 +1022,30 @@ def _compare_people(
     With `cutoff` (and not explaining), stops early once the names could not lift the total
     to it; the total is then only known to be below the cutoff.
     """
+    phones_b = b.phones
+    shared_phones = [phone for phone in a.phones if phone in phones_b] if phones_b else []
+    if (
+        cutoff is not None
+        and not explain
+        and not shared_phones
+        and not (a.email and a.email == b.email)
+        and not (a.postcode and a.postcode == b.postcode)
+    ):
+        # Nothing to reach them by (most pairs the names or a birthday put together): at best
+        # the birthday, the district and both names count, less "no link". Only a pair that
+        # could still reach the cutoff is weighed in full.
+        birth = 0.0
+        if a.dob and b.dob:
+            birth = W_BIRTH_SAME if a.dob == b.dob else max(W_BIRTH_NEAR, W_BIRTH_DIFFERENT)
+        bound = birth + max(W_DISTRICT, 0.0) + W_NO_LINK + _BEST_NAMES
+        if bound < cutoff:
+            below = _Evidence(False)
+            below.total = bound
+            return below
     ev = _Evidence(explain)
 
     # Contact and place first: whether they share a household decides how a surname counts.
     household: list[tuple[float, str, dict[str, str]]] = []
-    shared_phones = [phone for phone in a.phones if phone in b.phones]
     mobile = next((phone for phone in shared_phones if _is_mobile(phone)), None)
     landline = next((phone for phone in shared_phones if not _is_mobile(phone)), None)
     if landline is not None:
@@ -991,6 +1207,12 @@ def _group_keys() -> list[KeyFunction]:
     return [numbers, contact, postcode, name, district]
 
 
+def _group_pairs(
+    groups: list[_Group], only: set[int] | None, cancel: CancelFlag | None
+) -> list[tuple[int, int]]:
+    return _candidate_pairs(groups, _group_keys(), only, cancel)
+
+
 def _compare_groups(a: _Group, b: _Group, cutoff: float | None) -> _Evidence:
     ev = _Evidence(cutoff is None)
     best: tuple[float, str, str, str] | None = None  # (similarity, kind, a, b)
@@ -1090,7 +1312,7 @@ def _scan(
     *,
     record_type: str,
     kind: AlertKind,
-    key_functions: list[KeyFunction],
+    candidates: Callable[[list[Any], set[int] | None, CancelFlag | None], list[tuple[int, int]]],
     compare: Callable[[Any, Any, float | None], _Evidence],
     threshold: float | None,
     default_bits: float,
@@ -1112,7 +1334,7 @@ def _scan(
         if progress is not None:
             progress(total, total)
         return []
-    pairs = _candidate_pairs(records, key_functions, only_rows, cancel)
+    pairs = candidates(records, only_rows, cancel)
     if progress is not None:
         progress(n, total)
     findings: list[Finding] = []
@@ -1206,7 +1428,7 @@ def find_duplicate_volunteers(
             people,
             record_type="volunteer",
             kind=AlertKind.DUPLICATE_VOLUNTEER,
-            key_functions=_volunteer_keys(),
+            candidates=_volunteer_pairs,
             compare=compare,
             threshold=threshold,
             default_bits=VOLUNTEER_CUTOFF_BITS,
@@ -1287,7 +1509,7 @@ def find_duplicate_organisations(
             groups,
             record_type="organisation",
             kind=AlertKind.DUPLICATE_ORGANISATION,
-            key_functions=_group_keys(),
+            candidates=_group_pairs,
             compare=_compare_groups,
             threshold=threshold,
             default_bits=ORGANISATION_CUTOFF_BITS,

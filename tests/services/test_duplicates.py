@@ -3,6 +3,7 @@ families or namesakes on that alone."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import itertools
 import random
@@ -489,3 +490,75 @@ def test_organisations_service_records_are_used_as_stored(
     assert [{r.uuid for r in f.records} for f in scan_groups(db)] == [{a.uuid, b.uuid}]
     organisations.delete(b.uuid)
     assert scan_groups(db) == []
+
+
+# ---- the quicker blocking gives exactly the blocks' pairs -----------------------------------
+
+
+def crowded_people(count: int, seed: int) -> list[Any]:
+    """Volunteers drawn from few names, postcodes, birthdays and phones, so that many groups
+    are larger than the block cap and are compared by sorted neighbourhood."""
+    rng = random.Random(seed)
+    firsts = ["Dafydd", "David", "Dai", "Siân", "Sian", "Jane", "Rhys", "Rees", "Gareth", "", "D"]
+    lasts = ["Jones", "Davies", "ap Rhys", "Price", "Evans", "Williams-Jones", "Rhys", ""]
+    postcodes = ["SA61 1AB", "SA61 2CD", "SA62 3EF", "LL55 4GH", ""]
+    dates = ["1970-05-01", "1970-01-05", "1985-12-24", "2001-07-07", ""]
+    phones = ["+447700900001", "+441437700002", "+447700900003", "", ""]
+    prepare = duplicates._Prepare()
+    people = []
+    for i in range(count):
+        first, last = rng.choice(firsts), rng.choice(lasts)
+        known_as = rng.choice(["", "", "Dai", "Sian"])
+        phone = rng.choice(phones) or (f"+4477009{i:05d}" if rng.random() < 0.5 else "")
+        alt = rng.choice(phones) if rng.random() < 0.2 else ""
+        email = rng.choice(["", "", "family@example.org", f"p{i}@example.org"])
+        values = (
+            f"uuid-{i:05d}", first, last, known_as, rng.choice(dates) or None, phone or None,
+            alt or None, email or None, rng.choice(postcodes) or None, "",
+        )  # fmt: skip
+        people.append(prepare.person(values))
+    return people
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_grouped_blocking_gives_the_same_pairs_as_the_blocking_keys(seed: int) -> None:
+    people = crowded_people(1500, seed)
+    keys = duplicates._volunteer_keys()
+    big = {
+        len(members)
+        for keys_of in keys
+        for members in _blocks(people, keys_of).values()
+        if len(members) > duplicates._BLOCK_CAP
+    }
+    assert big, "the data should have blocks over the cap"
+    assert duplicates._volunteer_pairs(people, None, None) == duplicates._candidate_pairs(
+        people, keys, None, None
+    )
+    rng = random.Random(seed)
+    for size in (1, 10, 200):
+        only = set(rng.sample(range(len(people)), size))
+        assert duplicates._volunteer_pairs(people, only, None) == duplicates._candidate_pairs(
+            people, keys, only, None
+        )
+
+
+def _blocks(people: list[Any], keys_of: Callable[[Any], Any]) -> dict[str, list[int]]:
+    blocks: dict[str, list[int]] = {}
+    for i, person in enumerate(people):
+        for key in keys_of(person):
+            blocks.setdefault(key, []).append(i)
+    return blocks
+
+
+def test_the_quick_look_never_drops_a_pair_the_full_weighing_keeps() -> None:
+    """The bound taken before weighing a pair with nothing in common is never below its total."""
+    people = crowded_people(600, 4)
+    stats = duplicates._NameStats(len(people), collections.Counter(), collections.Counter())
+    for a, b in itertools.combinations(people[:300], 2):
+        total = duplicates._compare_people(a, b, stats, True).total
+        for cutoff in (4.0, 8.0, duplicates.VOLUNTEER_CUTOFF_BITS, 16.0):
+            quick = duplicates._compare_people(a, b, stats, False, cutoff).total
+            if total >= cutoff:
+                assert quick == pytest.approx(total), (a.uuid, b.uuid, cutoff)
+            else:
+                assert quick < cutoff
