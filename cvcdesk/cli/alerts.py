@@ -361,6 +361,8 @@ def run_merge(args: argparse.Namespace, context: Context) -> int:
         other_version=preview.other_version,
     )
     print()
+    if result.backup_path is not None:
+        print(_("The database was backed up first, to {path}.").format(path=result.backup_path))
     print(
         _("Merged {other} into {keep}. To undo: cvcdesk merge --undo {keep}").format(
             other=result.other_uuid, keep=result.keep_uuid

@@ -7,6 +7,10 @@ availability, away periods, consent history and audit history; for groups also c
 activities, households helped and DBS checks seen). The other record becomes a tombstone whose
 `replaced_by` names the kept one, so partners learn of the merge. It all happens in one
 transaction with one MERGE audit entry, which also holds what is needed to undo the merge.
+
+Before a merge changes anything the database file is backed up (``before-merge`` in the
+backups folder, see :mod:`cvcdesk.services.backups`); when that copy cannot be made, or fails
+its check, nothing is merged.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from enum import Enum
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Date, delete, select, update
@@ -25,6 +30,7 @@ from cvcdesk.domain.enums import AlertKind, AuditAction, DbsLevel, WelshFluency
 from cvcdesk.domain.errors import (
     ConflictError,
     CvcError,
+    DatabaseError,
     FieldError,
     NotFoundError,
     ValidationError,
@@ -46,8 +52,10 @@ from cvcdesk.i18n import _
 from cvcdesk.services import organisations as org_service
 from cvcdesk.services import volunteers as vol_service
 from cvcdesk.services.alerts import MERGED, pair_key, resolve_by_decision, restore_decision
+from cvcdesk.services.backups import BackupService
 from cvcdesk.services.base import ServiceBase, jsonable
 from cvcdesk.store import models as m
+from cvcdesk.store.database import Database
 
 Side = Literal["keep", "other"]
 VOLUNTEER = "volunteer"
@@ -135,6 +143,7 @@ class MergeResult:
     changed_fields: tuple[str, ...]
     moved: dict[str, int]
     audit_id: int
+    backup_path: Path | None = None  # the copy taken first (None on a database server)
 
 
 @dataclass(frozen=True)
@@ -193,7 +202,41 @@ def _choices(preview_fields: Sequence[str], choices: Mapping[str, str] | None) -
     return chosen
 
 
+def _field_names(record_type: str) -> tuple[str, ...]:
+    """The fields the preview shows side by side, and a merge chooses between."""
+    return tuple(SCALAR_FIELDS) if record_type == VOLUNTEER else ORGANISATION_FIELDS
+
+
+def _check_versions(rows: Sequence[tuple[Any, int | None]]) -> None:
+    """Refuse a merge of a record changed since the preview (`rows`: record, its version then)."""
+    for row, expected in rows:
+        if expected is not None and row.version != expected:
+            raise ConflictError(
+                _(
+                    "Record {uuid} was changed since the merge was previewed; nothing "
+                    "was merged. Look at both records again."
+                ).format(uuid=row.uuid)
+            )
+
+
 class MergeService(ServiceBase):
+    def __init__(
+        self,
+        database: Database,
+        *,
+        actor: str | None = None,
+        backups: BackupService | None = None,
+    ) -> None:
+        super().__init__(database, actor=actor)
+        self._backups = backups
+
+    @property
+    def backups(self) -> BackupService:
+        """The backups a merge takes first (the database's usual backups folder)."""
+        if self._backups is None:
+            self._backups = BackupService(self._db, actor=self._actor)
+        return self._backups
+
     # ---- preview ---------------------------------------------------------------------------
 
     def preview(self, keep_uuid: str, other_uuid: str) -> MergePreview:
@@ -203,7 +246,7 @@ class MergeService(ServiceBase):
             return self._preview(session, record_type, keep, other)
 
     def _preview(self, session: Session, record_type: str, keep: Any, other: Any) -> MergePreview:
-        names = SCALAR_FIELDS if record_type == VOLUNTEER else ORGANISATION_FIELDS
+        names = _field_names(record_type)
         keep_record: VolunteerRecord | OrganisationRecord
         other_record: VolunteerRecord | OrganisationRecord
         if record_type == VOLUNTEER:
@@ -326,17 +369,21 @@ class MergeService(ServiceBase):
 
         With `keep_version`/`other_version` (from the preview), a record changed since is
         refused rather than merged blind.
+
+        The database is backed up first (see :meth:`back_up`); a DatabaseError says so when
+        that fails, and then nothing is merged.
         """
+        if self._db.read_only:
+            raise DatabaseError(self._db.warning)
+        # A merge that would be refused is refused before the backup, which takes a while.
+        with self._read() as session:
+            record_type, keep, other = self._pair(session, keep_uuid, other_uuid)
+            _check_versions(((keep, keep_version), (other, other_version)))
+            _choices(_field_names(record_type), choices)
+        backup = self.back_up()
         with self._unit() as session:
             record_type, keep, other = self._pair(session, keep_uuid, other_uuid)
-            for row, expected in ((keep, keep_version), (other, other_version)):
-                if expected is not None and row.version != expected:
-                    raise ConflictError(
-                        _(
-                            "Record {uuid} was changed since the merge was previewed; nothing "
-                            "was merged. Look at both records again."
-                        ).format(uuid=row.uuid)
-                    )
+            _check_versions(((keep, keep_version), (other, other_version)))
             preview = self._preview(session, record_type, keep, other)
             chosen = _choices([f.field for f in preview.fields], choices)
             merged, changes = self._merged_values(record_type, keep, preview, chosen)
@@ -415,7 +462,26 @@ class MergeService(ServiceBase):
                 changed_fields=tuple(changes),
                 moved=moved,
                 audit_id=entry.id,
+                backup_path=backup,
             )
+
+    def back_up(self) -> Path | None:
+        """Back the database up before a merge: the checked copy's path, or None on a
+        database server (its own backups do this job there).
+
+        Raises DatabaseError, saying that nothing was merged and why, when the copy cannot be
+        written or fails its check.
+        """
+        try:
+            info = self.backups.before("merge")
+        except CvcError as exc:
+            raise DatabaseError(
+                _(
+                    "Nothing was merged: the database could not be backed up first, and a "
+                    "merge is only made with a backup to go back to. {reason}"
+                ).format(reason=str(exc))
+            ) from None
+        return None if info is None else info.path
 
     def _merged_values(
         self,

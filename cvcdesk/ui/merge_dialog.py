@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
@@ -54,6 +56,7 @@ class MergeDialog(Retranslating, QDialog):
         self.setObjectName("merge_dialog")
         self._services = services
         self.result_keep_uuid: str | None = None
+        self.result_backup_path: Path | None = None  # the copy taken before merging
         self._groups: dict[str, QButtonGroup] = {}
         self.preview: MergePreview = services.merge.preview(first_uuid, second_uuid)
         layout = QVBoxLayout(self)
@@ -145,6 +148,8 @@ class MergeDialog(Retranslating, QDialog):
 
     def do_merge(self) -> None:
         preview = self.preview
+        # The database is backed up first, which takes a moment on a large one.
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             result = self._services.merge.merge(
                 preview.keep_uuid,
@@ -154,9 +159,12 @@ class MergeDialog(Retranslating, QDialog):
                 other_version=preview.other_version,
             )
         except CvcError as exc:
+            QApplication.restoreOverrideCursor()
             show_error(self, exc)
             return
+        QApplication.restoreOverrideCursor()
         self.result_keep_uuid = result.keep_uuid
+        self.result_backup_path = result.backup_path
         self.accept()
 
     def retranslate_ui(self) -> None:
@@ -168,6 +176,8 @@ class MergeDialog(Retranslating, QDialog):
                 "which to keep; an empty value never replaces a filled one. “{other}” stays "
                 "as a pointer to the kept record, and the merge can be undone."
             ).format(keep=preview.keep_name, other=preview.other_name)
+            + " "
+            + _("The database is backed up first.")
         )
         self.swap_button.setText(_("&Keep the other record instead"))
         self.swap_button.setAccessibleName(_("Keep the other record instead"))

@@ -201,6 +201,38 @@ def test_merge_with_yes_then_undo(db: Path, tmp_path: Path) -> None:
     refused(run("--db", str(db), "merge", "--undo", keep, data_dir=tmp_path), 1, "no merge to undo")
 
 
+def test_merge_backs_the_database_up_first(db: Path, tmp_path: Path) -> None:
+    keep, other = duplicate_pair(db)
+    folder = db.parent / "backups"
+    merged = run("--db", str(db), "merge", keep, other, "--yes", data_dir=tmp_path)
+    assert merged.returncode == 0, merged.stderr
+    copies = sorted(folder.glob("county-*-before-merge.db"))
+    assert len(copies) == 1
+    assert f"backed up first, to {copies[0]}" in merged.stdout
+    # A real SQLite copy that passes its check, holding both records as they were.
+    connection = sqlite3.connect(f"{copies[0].as_uri()}?mode=ro", uri=True)
+    try:
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        live = {
+            row[0]
+            for row in connection.execute(
+                "SELECT uuid FROM volunteer WHERE deleted = 0 AND uuid IN (?, ?)", (keep, other)
+            )
+        }
+    finally:
+        connection.close()
+    assert live == {keep, other}
+
+
+def test_merge_is_refused_when_the_backup_cannot_be_made(db: Path, tmp_path: Path) -> None:
+    keep, other = duplicate_pair(db)
+    (db.parent / "backups").write_text("a file where the backups folder should be")
+    before = digest(db)
+    result = run("--db", str(db), "merge", keep, other, "--yes", data_dir=tmp_path)
+    refused(result, 1, "Nothing was merged: the database could not be backed up first")
+    assert digest(db) == before
+
+
 def test_bad_merges_are_refused_and_change_nothing(db: Path, tmp_path: Path) -> None:
     keep, other = duplicate_pair(db)
     before = digest(db)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any
@@ -14,10 +15,19 @@ from sqlalchemy import select, text
 
 from cvcdesk.domain.alerts import Finding, RecordRef
 from cvcdesk.domain.enums import AlertKind, AlertStatus, AuditAction, ConsentMethod, DbsLevel
-from cvcdesk.domain.errors import ConflictError, CvcError, NotFoundError, ValidationError
+from cvcdesk.domain.errors import (
+    ConflictError,
+    CvcError,
+    DatabaseError,
+    NotFoundError,
+    ValidationError,
+)
 from cvcdesk.domain.organisation import CoverageData, OrganisationRecord
 from cvcdesk.domain.volunteer import AvailabilitySlot, AwayPeriod, Membership, VolunteerRecord
+from cvcdesk.paths import backups_dir_for
+from cvcdesk.services import backups as backups_module
 from cvcdesk.services.alerts import AlertService, Detector, ScanContext
+from cvcdesk.services.backups import BackupService
 from cvcdesk.services.merge import MergeService
 from cvcdesk.services.organisations import OrganisationService
 from cvcdesk.services.volunteers import VolunteerService
@@ -345,6 +355,111 @@ def test_bad_merges_are_refused_and_change_nothing(
     merge.merge(keep.uuid, other.uuid)
     with pytest.raises(CvcError, match="already merged into"):
         merge.merge(pair["keep"].uuid, other.uuid)
+
+
+# ---- the backup first ----------------------------------------------------------------------
+
+
+def live_in_file(path: Any, uuids: Collection[str]) -> set[str]:
+    """Which of these volunteers are live (not deleted) in a database file, read directly."""
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        marks = ",".join("?" * len(uuids))
+        rows = connection.execute(
+            f"SELECT uuid FROM volunteer WHERE deleted = 0 AND uuid IN ({marks})", tuple(uuids)
+        )
+        return {row[0] for row in rows}
+    finally:
+        connection.close()
+
+
+def sqlite_file(db: Database) -> Any:
+    """The database file, for the tests of the backup a merge takes (SQLite only)."""
+    if db.path is None:
+        pytest.skip("a database server keeps its own backups")
+    return db.path
+
+
+def test_a_merge_leaves_a_checked_backup_of_the_database_as_it_was(
+    db: Database, merge: MergeService, pair: dict[str, Any]
+) -> None:
+    keep, other = pair["keep"], pair["other"]
+    result = merge.merge(keep.uuid, other.uuid)
+    if db.path is None:  # a database server: its own backups (pg_dump) do this job
+        assert result.backup_path is None
+        return
+    folder = backups_dir_for(db.path)
+    backup = result.backup_path
+    assert backup is not None and backup.is_file()
+    assert backup.parent == folder and backup.name.endswith("-before-merge.db")
+    backups = BackupService(db)
+    info = backups.verify(backup)  # a cvcdesk database that passes integrity_check
+    assert info.reason == "before-merge"
+    assert [i.path for i in backups.list() if i.reason == "before-merge"] == [backup]
+    # The copy holds both records as they were before the merge; the database only the kept.
+    assert live_in_file(backup, {keep.uuid, other.uuid}) == {keep.uuid, other.uuid}
+    assert live_in_file(db.path, {keep.uuid, other.uuid}) == {keep.uuid}
+
+
+def test_each_merge_takes_its_own_backup_and_undo_keeps_them(
+    db: Database, merge: MergeService, pair: dict[str, Any], make_volunteer: MakeVolunteer
+) -> None:
+    keep, other = pair["keep"], pair["other"]
+    sqlite_file(db)
+    third = make_volunteer(first_name="Sian", last_name="Pritchard", phone="07712 345003")
+    first = merge.merge(keep.uuid, other.uuid)
+    second = merge.merge(keep.uuid, third.uuid)
+    assert first.backup_path is not None and second.backup_path is not None
+    assert first.backup_path != second.backup_path  # never overwritten, even within a second
+    merge.undo_merge(keep.uuid)
+    assert first.backup_path.is_file() and second.backup_path.is_file()
+
+
+def test_a_merge_is_refused_and_changes_nothing_when_the_backup_fails(
+    db: Database, merge: MergeService, pair: dict[str, Any]
+) -> None:
+    keep, other = pair["keep"], pair["other"]
+    path = sqlite_file(db)
+    blocker = backups_dir_for(path)
+    blocker.write_text("a file where the backups folder should be")  # no folder can be made
+    before = snapshot(db)
+    with pytest.raises(DatabaseError, match="Nothing was merged") as refused:
+        merge.merge(keep.uuid, other.uuid)
+    assert "could not be backed up" in str(refused.value)
+    assert snapshot(db) == before
+    assert live_in_file(path, {keep.uuid, other.uuid}) == {keep.uuid, other.uuid}
+
+
+def test_a_backup_that_fails_its_check_stops_the_merge(
+    db: Database, pair: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keep, other = pair["keep"], pair["other"]
+    sqlite_file(db)
+
+    def damaged_copy(source: Any, target: Any) -> Any:
+        raise DatabaseError("The backup failed its check: page 7 is never used")
+
+    monkeypatch.setattr(backups_module, "backup_sqlite", damaged_copy)
+    merge = MergeService(db, actor="coordinator")
+    before = snapshot(db)
+    with pytest.raises(DatabaseError, match="page 7 is never used"):
+        merge.merge(keep.uuid, other.uuid)
+    assert snapshot(db) == before
+
+
+def test_a_refused_merge_takes_no_backup(
+    db: Database, merge: MergeService, pair: dict[str, Any]
+) -> None:
+    keep, other = pair["keep"], pair["other"]
+    sqlite_file(db)
+    preview = merge.preview(keep.uuid, other.uuid)
+    with pytest.raises(CvcError):
+        merge.merge(keep.uuid, keep.uuid)
+    with pytest.raises(ValidationError):
+        merge.merge(keep.uuid, other.uuid, {"shoe_size": "other"})
+    with pytest.raises(ConflictError):
+        merge.merge(keep.uuid, other.uuid, other_version=preview.other_version - 1)
+    assert [i for i in BackupService(db).list() if i.reason == "before-merge"] == []
 
 
 # ---- groups --------------------------------------------------------------------------------

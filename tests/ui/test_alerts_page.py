@@ -13,6 +13,7 @@ from cvcdesk.domain.enums import AlertKind, AlertStatus
 from cvcdesk.domain.volunteer import VolunteerRecord
 from cvcdesk.services.registry import Services
 from cvcdesk.store.database import Database
+from cvcdesk.ui import merge_dialog
 from cvcdesk.ui.merge_dialog import MergeDialog
 from cvcdesk.ui.pages.alerts import AlertsPage
 
@@ -135,3 +136,42 @@ def test_merge_dialog_shows_conflicts_and_never_lets_empty_win(
     assert email_other is None or not email_other.isEnabled()
     # Notes are empty on the kept record and filled on the other: the filled one wins.
     assert choices.get("notes") == "other"
+
+
+def test_the_merge_dialog_backs_the_database_up_first(
+    qtbot: QtBot, db: Database, twins: tuple[VolunteerRecord, ...]
+) -> None:
+    first, second = twins
+    services = Services.over(db)
+    dialog = MergeDialog(services, first.uuid, second.uuid)
+    qtbot.addWidget(dialog)
+    assert "backed up first" in dialog.intro.text()
+    dialog.merge_button.click()
+    assert dialog.result_keep_uuid == first.uuid
+    backup = dialog.result_backup_path
+    assert backup is not None and backup.name.endswith("-before-merge.db")
+    assert services.backups.verify(backup).reason == "before-merge"
+    assert services.volunteers.count() == 1
+
+
+def test_the_merge_dialog_says_so_and_merges_nothing_when_the_backup_fails(
+    qtbot: QtBot,
+    db: Database,
+    twins: tuple[VolunteerRecord, ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, second = twins
+    assert db.path is not None
+    (db.path.parent / "backups").write_text("a file where the backups folder should be")
+    shown: list[str] = []
+    monkeypatch.setattr(
+        merge_dialog, "show_error", lambda parent, exc, title=None: shown.append(str(exc))
+    )
+    services = Services.over(db)
+    dialog = MergeDialog(services, first.uuid, second.uuid)
+    qtbot.addWidget(dialog)
+    dialog.merge_button.click()
+    assert len(shown) == 1 and "Nothing was merged" in shown[0]
+    assert dialog.result_keep_uuid is None
+    assert QApplication.overrideCursor() is None  # the wait cursor is gone again
+    assert services.volunteers.count() == 2
