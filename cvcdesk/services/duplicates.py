@@ -645,56 +645,68 @@ def _volunteer_pairs(
     """
     n = len(people)
     seen: set[int] = set()
-    by_phone: dict[str, list[int]] = {}
-    by_email: dict[str, list[int]] = {}
-    by_postcode: dict[str, list[int]] = {}
-    by_birth: dict[str, list[int]] = {}
-    by_district: dict[str, list[int]] = {}
+    # A key's members: a record's position while it is the only one, then a list of them
+    # (most keys have one record, and an int takes much less room than a list).
+    by_phone: dict[str, int | list[int]] = {}
+    by_email: dict[str, int | list[int]] = {}
+    by_postcode: dict[str, int | list[int]] = {}
+    by_birth: dict[str, int | list[int]] = {}
+    by_district: dict[str, int | list[int]] = {}
     for i, p in enumerate(people):
         if i % _CHECK_EVERY == 0 and cancel is not None and cancel():
             raise Cancelled()
         for key in p.phones:  # distinct already
             members = by_phone.get(key)
             if members is None:
-                by_phone[key] = [i]
+                by_phone[key] = i
+            elif isinstance(members, int):
+                by_phone[key] = [members, i]
             else:
                 members.append(i)
         key = p.email
         if key:
             members = by_email.get(key)
             if members is None:
-                by_email[key] = [i]
+                by_email[key] = i
+            elif isinstance(members, int):
+                by_email[key] = [members, i]
             else:
                 members.append(i)
         key = p.postcode
         if key:
             members = by_postcode.get(key)
             if members is None:
-                by_postcode[key] = [i]
+                by_postcode[key] = i
+            elif isinstance(members, int):
+                by_postcode[key] = [members, i]
             else:
                 members.append(i)
         key = p.dob
         if key:
             members = by_birth.get(key)
             if members is None:
-                by_birth[key] = [i]
+                by_birth[key] = i
+            elif isinstance(members, int):
+                by_birth[key] = [members, i]
             else:
                 members.append(i)
         if p.name_pairs:
             members = by_district.get(p.district)
             if members is None:
-                by_district[p.district] = [i]
+                by_district[p.district] = i
+            elif isinstance(members, int):
+                by_district[p.district] = [members, i]
             else:
                 members.append(i)
 
-    def wanted(groups: dict[str, list[int]]) -> list[list[int]]:
+    def wanted(groups: dict[str, int | list[int]]) -> list[list[int]]:
         """The groups of two or more; with `only`, those holding one of them."""
         if only is None:
-            return [members for members in groups.values() if len(members) > 1]
+            return [members for members in groups.values() if not isinstance(members, int)]
         return [
             members
             for members in groups.values()
-            if len(members) > 1 and not only.isdisjoint(members)
+            if not isinstance(members, int) and not only.isdisjoint(members)
         ]
 
     def add(pairs: Iterable[tuple[int, int]]) -> None:
