@@ -486,8 +486,11 @@ class _Prepare:
         first = first or ""
         last = last or ""
         known_as = known_as or ""
-        names = self.names(first, known_as, last)
+        names = self._names.get((first, known_as, last)) or self.names(first, known_as, last)
         code = postcode or ""
+        district = self._districts.get(code)
+        if district is None:
+            district = self.district(code)
         if phone_alt and phone_alt != phone:
             phones: tuple[str, ...] = (phone, phone_alt) if phone else (phone_alt,)
         else:
@@ -506,9 +509,9 @@ class _Prepare:
             names.pairs,
             str(dob) if dob else "",
             phones,
-            email.translate(_ASCII_LOWER) if email else "",
+            (email.lower() if email.isascii() else email.translate(_ASCII_LOWER)) if email else "",
             code,
-            self.district(code),
+            district,
             address.strip() if address else "",
         )
 
@@ -1034,8 +1037,14 @@ def _compare_people(
     With `cutoff` (and not explaining), stops early once the names could not lift the total
     to it; the total is then only known to be below the cutoff.
     """
-    phones_b = b.phones
-    shared_phones = [phone for phone in a.phones if phone in phones_b] if phones_b else []
+    phones_a, phones_b = a.phones, b.phones
+    shared_phones: tuple[str, ...] = ()
+    if phones_a and phones_b:
+        if len(phones_a) == 1 and len(phones_b) == 1:  # nearly always
+            if phones_a[0] == phones_b[0]:
+                shared_phones = phones_a
+        else:
+            shared_phones = tuple(phone for phone in phones_a if phone in phones_b)
     if (
         cutoff is not None
         and not explain
@@ -1058,8 +1067,12 @@ def _compare_people(
 
     # Contact and place first: whether they share a household decides how a surname counts.
     household: list[tuple[float, str, dict[str, str]]] = []
-    mobile = next((phone for phone in shared_phones if _is_mobile(phone)), None)
-    landline = next((phone for phone in shared_phones if not _is_mobile(phone)), None)
+    mobile = landline = None  # the first shared of each
+    for phone in shared_phones:
+        if _is_mobile(phone):
+            mobile = mobile or phone
+        else:
+            landline = landline or phone
     if landline is not None:
         phone = display_phone(landline) if explain else ""
         household.append((W_LANDLINE, "dup.phone.landline", {"phone": phone}))
