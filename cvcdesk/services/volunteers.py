@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -37,6 +38,7 @@ from cvcdesk.domain.volunteer import (
 from cvcdesk.i18n import _, current_language
 from cvcdesk.services.base import AnySelect, ServiceBase, search_count, search_ids
 from cvcdesk.store import models as m
+from cvcdesk.store.database import Database
 
 RECORD_TYPE = "volunteer"
 SORTABLE = ("name", "reference", "postcode", "status", "dbs_renewal_due", "created")
@@ -151,8 +153,16 @@ def _group_names(session: Session, volunteer_ids: Sequence[int], language: str) 
     for volunteer_id, name_en, name_cy in found:
         name = name_cy if language == "cy" and name_cy else name_en or name_cy
         names.setdefault(volunteer_id, []).append(name)
-    sort_key = welsh_sort_key if language == "cy" else english_sort_key
-    return {key: ", ".join(sorted(value, key=sort_key)) for key, value in names.items()}
+    sort_key = _welsh_name_key if language == "cy" else _english_name_key
+    return {
+        key: value[0] if len(value) == 1 else ", ".join(sorted(value, key=sort_key))
+        for key, value in names.items()
+    }
+
+
+# A few hundred groups' names come round again and again: their sort keys are worth keeping.
+_welsh_name_key = functools.lru_cache(maxsize=4096)(welsh_sort_key)
+_english_name_key = functools.lru_cache(maxsize=4096)(english_sort_key)
 
 
 def _unordered(values: Sequence[Any]) -> list[str]:
@@ -160,6 +170,19 @@ def _unordered(values: Sequence[Any]) -> list[str]:
 
 
 class VolunteerService(ServiceBase):
+    def __init__(self, database: Database, *, actor: str | None = None) -> None:
+        super().__init__(database, actor=actor)
+        # How many volunteers recent searches matched, as count() last found: list() reads it
+        # to choose how to read a page (a figure a few edits old only costs speed), so a
+        # count followed by a page, as a table asks for them, counts once.
+        self._search_matches: dict[str, int] = {}
+
+    def _remember_matches(self, search: str, found: int) -> int:
+        if len(self._search_matches) >= 256:
+            self._search_matches.clear()
+        self._search_matches[search] = found
+        return found
+
     # ---- reading -------------------------------------------------------------------------
 
     def get(self, uuid: str, *, include_deleted: bool = False) -> VolunteerRecord:
@@ -193,7 +216,8 @@ class VolunteerService(ServiceBase):
                 and search_ids(self._dialect, "volunteer", query.search) is not None
             ):
                 # The search index holds live volunteers only: its count is the answer.
-                return search_count(session, self._dialect, "volunteer", query.search)
+                found = search_count(session, self._dialect, "volunteer", query.search)
+                return self._remember_matches(query.search, found)
             stmt = self._filtered(select(func.count(m.Volunteer.id)), query)
             return int(session.scalar(stmt) or 0)
 
@@ -214,9 +238,12 @@ class VolunteerService(ServiceBase):
         if query.search.strip() and order == "name" and limit is not None and self._db.is_sqlite:
             # Many matches (one or two letters typed): walk the name index in order and stop
             # after one page, rather than sort tens of thousands of matches.
-            with self._read() as session:
-                found = search_count(session, self._dialect, "volunteer", query.search)
-                walk = found > _WALK_THE_INDEX_ABOVE
+            found = self._search_matches.get(query.search)
+            if found is None:
+                with self._read() as session:
+                    found = search_count(session, self._dialect, "volunteer", query.search)
+                    self._remember_matches(query.search, found)
+            walk = found > _WALK_THE_INDEX_ABOVE
         stmt = self._filtered(select(*_ROW_COLUMNS), query, walk_name_index=walk)
         stmt = self._ordered(stmt, order, descending, lang)
         stmt = stmt.offset(offset)

@@ -34,6 +34,7 @@ class Column(Generic[Row]):
 class PagedTableModel(QAbstractTableModel, Generic[Row]):
     PAGE_SIZE = 200
     MAX_PAGES = 12
+    MAX_KEPT_TEXTS = 50_000
 
     def __init__(
         self,
@@ -42,14 +43,27 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         fetch: Callable[[int, int, str, bool], list[Row]],
         *,
         default_sort: str = "name",
+        texts_by_value: bool = False,
+        page_size: int | None = None,
     ) -> None:
+        """`texts_by_value`: the rows are hashable values and a cell's text depends on its row
+        and the language only, so formatted texts are kept by row across searches (typing a
+        search shows many of the same people again; their dates and phone numbers are not
+        formatted twice). Otherwise texts are kept until the next reload.
+
+        `page_size`: rows read per query (a smaller first page shows search results sooner;
+        each later page is one more quick query as the coordinator scrolls)."""
         super().__init__()
+        if page_size is not None:
+            self.PAGE_SIZE = page_size
         self._columns = list(columns)
         self._count_fn = count
         self._fetch_fn = fetch
         self._rows = 0
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self._texts: dict[tuple[int, int], str] = {}
+        self._texts_by_value = texts_by_value
+        self._value_texts: dict[tuple[Row, int], str] = {}
         self._order = default_sort
         self._descending = False
         self._loaded = False
@@ -98,8 +112,17 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
             return None
         if role == Qt.ItemDataRole.UserRole:
             return row
-        # Formatting (dates, labels, phone numbers) is done once per row and kept with the
-        # page, not on every repaint.
+        # Formatting (dates, labels, phone numbers) is done once per row and kept, not done
+        # again on every repaint.
+        if self._texts_by_value:
+            value_key = (row, index.column())
+            text = self._value_texts.get(value_key)
+            if text is None:
+                text = column.display(row)
+                if len(self._value_texts) >= self.MAX_KEPT_TEXTS:
+                    self._value_texts.clear()
+                self._value_texts[value_key] = text
+            return text
         key = (index.row(), index.column())
         text = self._texts.get(key)
         if text is None:
@@ -158,6 +181,7 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
 
     def retranslate(self) -> None:
         """Headers and displayed values follow the language (labels, dates, Welsh order)."""
+        self._value_texts.clear()
         if self._loaded:
             self.reload()
         if self._columns:

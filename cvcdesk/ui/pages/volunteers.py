@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,15 @@ def _phone(e164: str) -> str:
     return display_phone(e164) if e164 else ""
 
 
+@functools.lru_cache(maxsize=4096)
+def _medium_date(day: dt.date, language: str) -> str:
+    return format_date(day, "medium")  # in `language`, the current one
+
+
 def _dbs_due(row: VolunteerRow) -> str:
     if row.dbs_renewal_due is None:
         return ""
-    return format_date(row.dbs_renewal_due, "medium")
+    return _medium_date(row.dbs_renewal_due, current_language())
 
 
 def _consent(row: VolunteerRow) -> str:
@@ -132,6 +138,9 @@ class VolunteersPage(RecordsPage):
             fetch=lambda offset, limit, order, desc: volunteers.list(
                 self._query, offset=offset, limit=limit, order=order, descending=desc
             ),
+            texts_by_value=True,
+            # Two screens of rows: each keystroke in the search reads no more than it shows.
+            page_size=64,
         )
 
     def update_query(self) -> None:
