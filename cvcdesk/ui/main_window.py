@@ -14,11 +14,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -34,13 +36,12 @@ from cvcdesk.domain.errors import CvcError
 from cvcdesk.i18n import _, current_language, format_number, set_language
 from cvcdesk.services.registry import Services
 from cvcdesk.ui.common import Retranslating, show_error
-from cvcdesk.ui.pages.placeholder import EmptyStatePage
-from cvcdesk.ui.pages.records import RecordsPage
 from cvcdesk.ui.qt_translator import CatalogueTranslator, install_qt_translator
 from cvcdesk.ui.settings import app_settings, recent_files, remember_file
 
 if TYPE_CHECKING:
     from cvcdesk.services.maintenance import Counts
+    from cvcdesk.ui.pages.records import RecordsPage
     from cvcdesk.ui.pages.volunteers import VolunteersPage
     from cvcdesk.ui.pages.welcome import WelcomePage
 
@@ -79,6 +80,8 @@ def _coverage_page(services: Services, parent: QWidget) -> QWidget:
 
 
 def _partners_page(services: Services, parent: QWidget) -> QWidget:
+    from cvcdesk.ui.pages.placeholder import EmptyStatePage
+
     return EmptyStatePage(
         "partners_page",
         lambda: _("Partners and sync"),
@@ -102,6 +105,28 @@ PAGE_FACTORIES: dict[str, Callable[[Services, QWidget], QWidget]] = {
 }
 PAGES = tuple(PAGE_FACTORIES)
 RECORD_PAGES = ("volunteers", "groups")
+
+
+class OpeningPage(QWidget):
+    """What the window shows while its database opens.
+
+    Like everything the window builds before its first paint, it leaves PySide6's `Qt`
+    namespace alone: making that namespace's enums costs tens of milliseconds, paid after
+    the window is up instead (see MainWindow.attach)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("opening_page")
+        self.label = QLabel(self)
+        self.label.setObjectName("opening_text")
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.label)
+        row.addStretch(1)
+        column = QVBoxLayout(self)
+        column.addStretch(1)
+        column.addLayout(row)
+        column.addStretch(2)
 
 
 def announce_language_change() -> None:
@@ -147,17 +172,15 @@ class MainWindow(Retranslating, QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setIconSize(QSize(0, 0))
         self.navigation.setMinimumWidth(190)
-        for key in PAGES:
-            item = QListWidgetItem()
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            self.navigation.addItem(item)
+        for _key in PAGES:
+            self.navigation.addItem(QListWidgetItem())
         self.stack = QStackedWidget(self)
         self.stack.setObjectName("pages")
-        self.opening_page = EmptyStatePage(
-            "opening_page", lambda: _("cvcdesk"), lambda: _("Opening the database…"), self.stack
-        )
+        self.opening_page = OpeningPage(self.stack)
         self.stack.addWidget(self.opening_page)
-        self.splitter = QSplitter(self)
+        # QSplitter(parent) and setShortcut() make PySide6 build its `Qt` enums to choose an
+        # overload (see OpeningPage); these equivalents do not. setCentralWidget reparents.
+        self.splitter = QSplitter()
         self.splitter.setObjectName("splitter")
         self.splitter.addWidget(self.navigation)
         self.splitter.addWidget(self.stack)
@@ -167,7 +190,6 @@ class MainWindow(Retranslating, QMainWindow):
 
         self.db_label = QLabel(self)
         self.db_label.setObjectName("database_path")
-        self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.counts_label = QLabel(self)
         self.counts_label.setObjectName("counts")
         self.statusBar().addPermanentWidget(self.counts_label)
@@ -195,7 +217,7 @@ class MainWindow(Retranslating, QMainWindow):
         action = QAction(self)
         action.setObjectName(name)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcuts([QKeySequence(shortcut)])
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
@@ -216,7 +238,6 @@ class MainWindow(Retranslating, QMainWindow):
         self.edit_action = a("edit_record", self.edit_record, "Ctrl+E")
         self.save_action = a("save", self.save, QKeySequence.StandardKey.Save)
         self.delete_action = a("delete_record", self.delete_record, QKeySequence.StandardKey.Delete)
-        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.undo_action = a("undo_delete", self.undo_delete, QKeySequence.StandardKey.Undo)
         self.undo_action.setEnabled(False)
         self.find_action = a("find", self.focus_search, QKeySequence.StandardKey.Find)
@@ -294,7 +315,6 @@ class MainWindow(Retranslating, QMainWindow):
     def _create_toolbar(self) -> None:
         self.toolbar = QToolBar(self)
         self.toolbar.setObjectName("main_toolbar")
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.toolbar.setMovable(False)
         for action in (
             self.new_action,
@@ -307,12 +327,13 @@ class MainWindow(Retranslating, QMainWindow):
         self.toolbar.addAction(self.find_action)
         self.toolbar.addAction(self.refresh_action)
         self.toolbar.addAction(self.print_action)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.addToolBar(self.toolbar)  # at the top
 
     # -- the database ----------------------------------------------------------------------
     def attach(self, services: Services, *, page: str | None = None) -> None:
         """Work on `services` (at start, or after another database was opened or restored):
         the pages are made afresh, the one in view (`page`, else the last one used) at once."""
+        self._finish_setup()
         self._services = services
         self._database_label = services.database_label
         self._counts = services.maintenance.counts()
@@ -324,6 +345,14 @@ class MainWindow(Retranslating, QMainWindow):
             page = last if last in PAGES else "volunteers"
         self.show_page(page)
         self.database_ready.emit()
+
+    def _finish_setup(self) -> None:
+        """What uses PySide6's `Qt` namespace, left until after the first paint."""
+        from PySide6.QtCore import Qt
+
+        self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
 
     @property
     def services(self) -> Services:
@@ -381,6 +410,8 @@ class MainWindow(Retranslating, QMainWindow):
         page = PAGE_FACTORIES[key](self.services, self.stack)
         self._pages[key] = page
         self.stack.addWidget(page)
+        from cvcdesk.ui.pages.records import RecordsPage
+
         status_message = getattr(page, "status_message", None)
         if status_message is not None:
             status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -469,6 +500,10 @@ class MainWindow(Retranslating, QMainWindow):
         return self._counts.volunteers == 0 and self._counts.groups == 0
 
     def _records_page(self) -> RecordsPage | None:
+        if self.current_page_key() not in RECORD_PAGES:
+            return None
+        from cvcdesk.ui.pages.records import RecordsPage
+
         page = self.stack.currentWidget()
         return page if isinstance(page, RecordsPage) else None
 
@@ -551,6 +586,8 @@ class MainWindow(Retranslating, QMainWindow):
 
     def _on_alert_records_changed(self) -> None:
         """A merge or an edit from the Alerts page: the lists must show it too."""
+        from cvcdesk.ui.pages.records import RecordsPage
+
         for key in RECORD_PAGES:
             page = self._pages.get(key)
             if isinstance(page, RecordsPage):
@@ -595,7 +632,10 @@ class MainWindow(Retranslating, QMainWindow):
             if key in numbers:
                 text = _("{page} ({count})").format(page=text, count=format_number(numbers[key]))
             item.setText(text)
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, text)
+            if counts is not None:  # the same words as shown, with the count
+                from PySide6.QtCore import Qt
+
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, text)
 
     def _navigation_texts(self) -> dict[str, str]:
         return {
@@ -842,6 +882,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.language_actions["cy"].setText(_("&Cymraeg (Welsh)"))
         self.language_actions[current_language()].setChecked(True)
         self.toolbar.setWindowTitle(_("Toolbar"))
+        self.opening_page.label.setText(_("Opening the database…"))
         self.navigation.setAccessibleName(_("Pages"))
         self.stack.setAccessibleName(_("Current page"))
         self._show_counts()
@@ -868,6 +909,8 @@ class MainWindow(Retranslating, QMainWindow):
             self._settings.setValue("window/page", key)
         # Only the lists that were shown can have changed their columns.
         for name, page in self._pages.items():
+            from cvcdesk.ui.pages.records import RecordsPage
+
             if isinstance(page, RecordsPage):
                 self._settings.setValue(
                     f"pages/{name}/header", page.table.horizontalHeader().saveState()
