@@ -83,7 +83,7 @@ def start_gui(target: str, *, portable: bool = False, language: str | None = Non
 
     window.first_painted.connect(open_database)
     window.show()
-    QTimer.singleShot(OPEN_AFTER_MS, open_database)
+    QTimer.singleShot(OPEN_AFTER_MS, window, open_database)
     log.info("main window shown")
     return window
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -40,6 +40,8 @@ from cvcdesk.ui.qt_translator import CatalogueTranslator, install_qt_translator
 from cvcdesk.ui.settings import app_settings, recent_files, remember_file
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
     from cvcdesk.services.maintenance import Counts
     from cvcdesk.ui.pages.records import RecordsPage
     from cvcdesk.ui.pages.volunteers import VolunteersPage
