@@ -453,3 +453,53 @@ def test_the_daily_backup_runs_off_the_gui_thread(qtbot: QtBot, tmp_path: Path) 
     assert finished.args == [""]
     assert [info.reason for info in services.backups.list()] == ["opened"]
     main.close_database()
+
+
+def test_the_desktop_start_imports_no_database_or_report_library_before_its_window(
+    tmp_path: Path,
+) -> None:
+    """The window paints first: SQLAlchemy, ReportLab, spreadsheets, sync and the services
+    wait until it is up (each costs start-up time the coordinator would stare at)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import json, sys
+import cvcdesk.app as app_module
+from cvcdesk.ui.main_window import MainWindow
+app = app_module.create_application()
+window = MainWindow(database_label="x.db")
+window.show()
+app.processEvents()
+heavy = ("sqlalchemy", "alembic", "reportlab", "openpyxl", "python_calamine", "cryptography",
+         "rapidfuzz", "holidays", "icalendar", "jsonschema", "phonenumbers", "cvcdesk.store",
+         "cvcdesk.reports", "cvcdesk.services.volunteers", "cvcdesk.ui.pages.volunteers")
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in heavy or m in heavy)))
+"""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CVCDESK_DATA_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", "import cvcdesk.cli\n" + code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_no_command_opens_the_desktop_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import cvcdesk.app
+    from cvcdesk.cli import main
+
+    opened: list[tuple[str, bool, str | None]] = []
+
+    def run_gui(target: str, *, portable: bool = False, language: str | None = None) -> int:
+        opened.append((target, portable, language))
+        return 0
+
+    monkeypatch.setattr(cvcdesk.app, "run_gui", run_gui)
+    assert main(["--db", str(tmp_path / "a.db"), "--lang", "en"]) == 0
+    assert opened == [(str(tmp_path / "a.db"), False, "en")]
