@@ -88,7 +88,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    tuple_,
     type_coerce,
 )
 from sqlalchemy.orm import Session
@@ -138,6 +137,9 @@ _BLOCK_CAP = 60  # larger blocks are compared by sorted neighbourhood
 _WINDOW = 12  # each record in a large block meets this many neighbours on each side
 _CHECK_EVERY = 4096  # records or pairs between looks at the cancel flag
 _NEARBY_LIMIT = 2000  # changed records an incremental scan names in its queries
+# Given names looked up by one query: SQLite reads a long OR as a deep tree, and refuses one
+# deeper than 1,000.
+_NAMES_PER_QUERY = 200
 
 # -- reasons --------------------------------------------------------------------------------
 
@@ -355,9 +357,10 @@ def _nearby_rows(
     """The changed volunteers' rows and a superset of those that could share a key with them.
 
     The database picks them by phone, e-mail address, postcode, date of birth and the names
-    as typed whose keys could pair with a changed record's; :func:`_neighbourhood` then applies
-    the exact keys. Also returns how often each first name and surname is given, over all live
-    records, from the same query that lists the names.
+    as typed whose keys could pair with a changed record's, each through an index;
+    :func:`_neighbourhood` then applies the exact keys. Also returns how often each first name
+    and surname is given, over all live records, from the same query that lists the names
+    (which reads the names index, not the table).
     """
     v = Volunteer
     connection = session.connection()
@@ -370,7 +373,7 @@ def _nearby_rows(
     )
     combos: list[tuple[str | None, str | None, str | None, int]] = [
         (first, known_as, last, int(count))
-        for first, known_as, last, count in connection.execute(names)
+        for first, known_as, last, count in connection.execute(names).all()
     ]
     for first, _known_as, last, count in combos:
         first_names[first or ""] += count
@@ -379,13 +382,14 @@ def _nearby_rows(
     if not mine:
         return [], first_names, last_names
     wanted = {pair for p in mine for pair in _name_pairs(p.first_keys, p.last_keys)}
-    near_names = []  # names as typed that could pair with a changed record's
+    # Names as typed that could pair with a changed record's, by given names.
+    near_names: dict[tuple[str | None, str | None], list[str | None]] = {}
     for first, known_as, last, _count in combos:
         first_keys = prepare.first(first or "")[1]
         if known_as:
             first_keys = first_keys | prepare.first(known_as)[1]
         if not wanted.isdisjoint(_name_pairs(first_keys, prepare.last(last or "")[2])):
-            near_names.append((first, known_as, last))
+            near_names.setdefault((first, known_as), []).append(last)
     phones = sorted({phone for p in mine for phone in p.phones})
     emails = sorted({p.email for p in mine if p.email})
     postcodes = sorted({p.postcode for p in mine if p.postcode})
@@ -394,7 +398,11 @@ def _nearby_rows(
     if phones:
         near += [v.phone.in_(phones), v.phone_alt.in_(phones)]
     if emails:
-        near.append(func.lower(v.email).in_(emails))
+        # Addresses are nearly always stored in lower case already, and found as they are;
+        # the few with capitals are in an index of their own (the first test lets SQLite use
+        # it). Together: the same records as lower(email) IN emails.
+        lower = func.lower(v.email)
+        near += [v.email.in_(emails), and_(v.email > "", v.email != lower, lower.in_(emails))]
     if postcodes:
         near.append(v.postcode.in_(postcodes))
     if dates:
@@ -402,17 +410,28 @@ def _nearby_rows(
             near.append(v.date_of_birth.in_([dt.date.fromisoformat(d) for d in dates]))
         except ValueError:
             near.append(cast(v.date_of_birth, String).in_(dates))
+    # Every condition of the OR can use an index, so the database reads only those records.
+    found = dict(_volunteer_rows_by_id(session, or_(*near)))
     if near_names:
-        # The names first: that test fails for most records, so few need their district.
         districts = sorted({p.district for p in mine})
         district = func.substr(v.postcode, 1, func.length(v.postcode) - 4)  # as _district
-        near.append(
-            and_(
-                tuple_(v.first_name, v.known_as, v.last_name).in_(near_names),
-                district.in_(districts),
-            )
-        )
-    return list(_volunteer_rows(session, or_(*near))), first_names, last_names
+        given = [
+            and_(v.first_name == first, v.known_as == known_as, v.last_name.in_(lasts))
+            for (first, known_as), lasts in near_names.items()
+        ]
+        for start in range(0, len(given), _NAMES_PER_QUERY):
+            chunk = or_(*given[start : start + _NAMES_PER_QUERY])
+            found.update(_volunteer_rows_by_id(session, chunk, district.in_(districts)))
+    return [found[key] for key in sorted(found)], first_names, last_names
+
+
+def _volunteer_rows_by_id(
+    session: Session, *where: ColumnElement[bool]
+) -> Iterator[tuple[int, Sequence[Any]]]:
+    """(id, row) of the live volunteers meeting `where`, rows as :func:`_volunteer_rows` gives."""
+    query = select(Volunteer.id, *_VOLUNTEER_COLUMNS).where(_LIVE_VOLUNTEER, *where)
+    for row in session.connection().execute(query).all():
+        yield row[0], row[1:]
 
 
 class _Prepare:

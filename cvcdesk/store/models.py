@@ -170,14 +170,24 @@ class Volunteer(Shareable, Base):
             sqlite_where=text("deleted = 1"),
             postgresql_where=text("deleted"),
         ),
+        # For the duplicate scan (cvcdesk.services.duplicates): live records counted per name
+        # from the index alone, and namesakes looked up.
+        Index("ix_volunteer_names", "first_name", "known_as", "last_name", "deleted"),
+        # Tiny: only addresses with capitals, so that comparing in lower case needs no scan.
+        Index(
+            "ix_volunteer_email_mixed_case",
+            "email",
+            sqlite_where=text("email != lower(email)"),
+            postgresql_where=text("email <> lower(email)"),
+        ),
     )
     reference: Mapped[str] = mapped_column(String(60), default="", index=True)
     first_name: Mapped[str] = mapped_column(String(200))
     last_name: Mapped[str] = mapped_column(String(200))
     known_as: Mapped[str] = mapped_column(String(200), default="")
-    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date, index=True)
     phone: Mapped[str] = mapped_column(String(20), default="", index=True)
-    phone_alt: Mapped[str] = mapped_column(String(20), default="")
+    phone_alt: Mapped[str] = mapped_column(String(20), default="", index=True)
     email: Mapped[str] = mapped_column(String(254), default="", index=True)
     address: Mapped[str] = mapped_column(String(400), default="")
     town: Mapped[str] = mapped_column(String(200), default="")
