@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from cvcdesk.domain.alerts import Finding
 from cvcdesk.domain.enums import AlertKind
@@ -204,6 +204,44 @@ def test_many_changed_records_are_scanned_the_same_way(
     assert sorted(incremental, key=lambda f: f.pair_key) == sorted(
         expected, key=lambda f: f.pair_key
     )
+
+
+def test_namesakes_looked_up_in_several_queries_give_the_same_findings(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The changed records' namesakes are looked up so many given names per query.
+    monkeypatch.setattr(duplicates, "_NAMES_PER_QUERY", 3)
+    changed = {f.records[1].uuid for f in demo.findings[:60]}
+    with demo.database.session_factory() as session:
+        incremental = find_duplicate_volunteers(session, only=changed, threshold=0.05)
+    expected = [f for f in demo.findings if {r.uuid for r in f.records} & changed]
+    assert sorted(incremental, key=lambda f: f.pair_key) == sorted(
+        expected, key=lambda f: f.pair_key
+    )
+
+
+def test_an_incremental_scan_reads_indexes_not_the_whole_table(demo: Demo) -> None:
+    statements: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        statements.append((statement, parameters))
+
+    engine = demo.database.engine
+    changed = {f.records[0].uuid for f in demo.findings[:50]}
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with demo.database.session_factory() as session:
+            find_duplicate_volunteers(session, only=changed)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert statements
+    with engine.connect() as connection:
+        for statement, parameters in statements:
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            for line in (row[3] for row in plan):
+                # Counting live records per name reads the names index alone.
+                if line.startswith("SCAN volunteer"):
+                    assert "COVERING INDEX ix_volunteer_names" in line, (line, statement)
 
 
 def test_incremental_scan_of_nothing_finds_nothing(demo: Demo) -> None:
@@ -405,6 +443,25 @@ def test_an_incremental_scan_compares_with_unchanged_records(
     assert len(full) == 1
     assert scan(db, only=[b.uuid]) == full
     assert scan(db, only=[a.uuid]) == full
+
+
+def test_an_address_stored_with_capitals_meets_its_lower_case_form(
+    db: Database, make_volunteer: MakeVolunteer
+) -> None:
+    # Only the e-mail address leads from one to the other: no phone, postcode district or
+    # date of birth in common.
+    a = make_volunteer(
+        first_name="Siân", last_name="Evans", email="Sian.Evans@Example.org", postcode="SA61 2AB"
+    )
+    b = make_volunteer(
+        first_name="Sian", last_name="Evans", email="sian.evans@example.org", postcode="CF10 1AA"
+    )
+    assert a.email == "Sian.Evans@example.org"  # the domain is normalised, the rest kept
+    full = scan(db, threshold=0.05)
+    assert [{r.uuid for r in f.records} for f in full] == [{a.uuid, b.uuid}]
+    assert "dup.email.same" in codes(full[0])
+    assert scan(db, only=[a.uuid], threshold=0.05) == full
+    assert scan(db, only=[b.uuid], threshold=0.05) == full
 
 
 # -- groups --------------------------------------------------------------------------------------
