@@ -24,7 +24,7 @@ from pytestqt.qtbot import QtBot
 
 from cvcdesk.domain.enums import VolunteerStatus
 from cvcdesk.domain.organisation import OrganisationRecord
-from cvcdesk.domain.volunteer import Membership, VolunteerRecord
+from cvcdesk.domain.volunteer import Membership, VolunteerData, VolunteerRecord
 from cvcdesk.services.registry import Services
 from cvcdesk.store.database import Database, open_database
 from cvcdesk.ui.main_window import MainWindow
@@ -503,3 +503,25 @@ def test_no_command_opens_the_desktop_app(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setattr(cvcdesk.app, "run_gui", run_gui)
     assert main(["--db", str(tmp_path / "a.db"), "--lang", "en"]) == 0
     assert opened == [(str(tmp_path / "a.db"), False, "en")]
+
+
+def test_after_a_restore_the_window_shows_the_restored_data(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    services = Services.open(path, exclusive=True, backup=False)
+    first = services.volunteers.create(VolunteerData(first_name="Aled", last_name="Jones"))
+    backup = services.backups.before("manual")
+    assert backup is not None
+    services.volunteers.create(VolunteerData(first_name="Bethan", last_name="Jones"))
+    main = MainWindow(services)
+    qtbot.addWidget(main)
+    main.show_page("volunteers")
+    assert main.navigation.item(0).text() == "Volunteers (2)"
+    old_page = volunteers_page(main)
+    services.restore_backup(backup.path)  # what the Restore dialog does
+    main.attach(services, page="volunteers")
+    page = volunteers_page(main)
+    assert page is not old_page
+    assert shown_names(page) == ["Aled Jones"]
+    assert services.volunteers.get(first.uuid).first_name == "Aled"
+    assert main.navigation.item(0).text() == "Volunteers (1)"
+    main.close_database()
