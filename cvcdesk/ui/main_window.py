@@ -7,6 +7,7 @@ the first time they are shown: only the page in view pays for its imports and qu
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -371,13 +372,14 @@ class MainWindow(Retranslating, QMainWindow):
         self.wait_for_backup()
 
         def work() -> None:
+            problem = ""
             try:
                 services.backups.on_open()
                 problem = services.backups.problem
             except Exception:  # a backup must never take the program down
                 log.exception("automatic backup failed")
-                problem = ""
-            self.backup_finished.emit(problem)
+            with contextlib.suppress(RuntimeError):  # the window was closed meanwhile
+                self.backup_finished.emit(problem)
 
         self._backup_thread = threading.Thread(target=work, name="backup-on-open")
         self._backup_thread.start()
@@ -409,11 +411,11 @@ class MainWindow(Retranslating, QMainWindow):
         self._welcome = None
 
     def _make_page(self, key: str) -> QWidget:
+        from cvcdesk.ui.pages.records import RecordsPage
+
         page = PAGE_FACTORIES[key](self.services, self.stack)
         self._pages[key] = page
         self.stack.addWidget(page)
-        from cvcdesk.ui.pages.records import RecordsPage
-
         status_message = getattr(page, "status_message", None)
         if status_message is not None:
             status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
