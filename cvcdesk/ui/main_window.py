@@ -83,18 +83,9 @@ def _coverage_page(services: Services, parent: QWidget) -> QWidget:
 
 
 def _partners_page(services: Services, parent: QWidget) -> QWidget:
-    from cvcdesk.ui.pages.placeholder import EmptyStatePage
+    from cvcdesk.ui.pages.partners import PartnersPage
 
-    return EmptyStatePage(
-        "partners_page",
-        lambda: _("Partners and sync"),
-        lambda: _(
-            "Partners and sync will let you exchange records with other CVCs, the "
-            "council and the health board by USB stick or e-mail, sharing only what "
-            "volunteers have agreed to share."
-        ),
-        parent,
-    )
+    return PartnersPage(services, parent)
 
 
 # In navigation order: (services, parent) -> the page.
@@ -235,6 +226,8 @@ class MainWindow(Retranslating, QMainWindow):
         self.export_action = a("export_volunteers", self.export_volunteers)
         self.sar_action = a("subject_access", self.subject_access)
         self.erase_action = a("erase_volunteer", self.erase_volunteer)
+        self.retention_action = a("retention_report", self.retention_report)
+        self.settings_action = a("settings", self.open_settings)
         self.print_action = a("print", self.print_current, QKeySequence.StandardKey.Print)
         self.quit_action = a("quit", self.close, QKeySequence.StandardKey.Quit)
         self.new_action = a("new_record", self.new_record, QKeySequence.StandardKey.New)
@@ -260,6 +253,8 @@ class MainWindow(Retranslating, QMainWindow):
             self.export_action,
             self.sar_action,
             self.erase_action,
+            self.retention_action,
+            self.settings_action,
             self.refresh_action,
             self.sample_action,
             *self.page_actions.values(),
@@ -302,6 +297,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.privacy_menu = self.edit_menu.addMenu("")
         self.privacy_menu.addAction(self.sar_action)
         self.privacy_menu.addAction(self.erase_action)
+        self.privacy_menu.addAction(self.retention_action)
         self.view_menu = bar.addMenu("")
         for key in PAGES:
             self.view_menu.addAction(self.page_actions[key])
@@ -309,6 +305,8 @@ class MainWindow(Retranslating, QMainWindow):
         self.view_menu.addAction(self.refresh_action)
         self.tools_menu = bar.addMenu("")
         self.tools_menu.addAction(self.sample_action)
+        self.tools_menu.addSeparator()
+        self.tools_menu.addAction(self.settings_action)
         self.language_menu = bar.addMenu("")
         for code in ("en", "cy"):
             self.language_menu.addAction(self.language_actions[code])
@@ -436,6 +434,12 @@ class MainWindow(Retranslating, QMainWindow):
 
             assert isinstance(page, CoveragePage)
             page.alert_requested.connect(self._show_alert)
+        elif key == "partners":
+            from cvcdesk.ui.pages.partners import PartnersPage
+
+            assert isinstance(page, PartnersPage)
+            # An imported file changes records and alerts: every page made so far reads again.
+            page.records_changed.connect(self.refresh)
         return page
 
     @property
@@ -822,6 +826,18 @@ class MainWindow(Retranslating, QMainWindow):
         if page is not None and page.erase_current():
             self._on_records_changed()
 
+    def retention_report(self) -> None:
+        from cvcdesk.ui.retention_dialog import show_retention_report
+
+        show_retention_report(self.services, self)
+
+    def open_settings(self) -> None:
+        from cvcdesk.ui.settings_dialog import show_settings
+
+        if show_settings(self.services, self):
+            self.statusBar().showMessage(_("Settings saved."), 5000)
+            self.refresh()
+
     def about(self) -> None:
         QMessageBox.about(
             self,
@@ -855,6 +871,16 @@ class MainWindow(Retranslating, QMainWindow):
             (self.export_action, _("E&xport volunteers…"), _("As CSV or Excel (.xlsx)")),
             (self.sar_action, _("&Subject access export…"), ""),
             (self.erase_action, _("&Erase personal details…"), ""),
+            (
+                self.retention_action,
+                _("&Retention report…"),
+                _("Volunteers with no activity for a number of months"),
+            ),
+            (
+                self.settings_action,
+                _("&Settings…"),
+                _("The CVC's printed name and logo, alerts, planning, backups and key"),
+            ),
             (self.print_action, _("&Print…"), _("Print the current roster or sign-in sheet")),
             (self.quit_action, _("&Quit"), ""),
             (self.new_action, _("&New"), _("Add a new record to this list")),

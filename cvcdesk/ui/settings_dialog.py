@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -31,14 +30,9 @@ from cvcdesk.services.registry import Services
 from cvcdesk.services.settings import MAX_DBS_DUE_DAYS, Preferences, SettingsService
 from cvcdesk.ui.common import Retranslating, label_for, show_error
 from cvcdesk.ui.forms.fields import MessageLabel
+from cvcdesk.ui.sync_dialogs import fingerprint_label
 
 _NO_GROUP = ""
-
-
-def spaced_fingerprint(fingerprint: str) -> str:
-    """A key fingerprint in groups of four, easy to read out over the phone."""
-    plain = fingerprint.replace(":", "").replace(" ", "")
-    return " ".join(plain[i : i + 4] for i in range(0, len(plain), 4))
 
 
 class SettingsDialog(Retranslating, QDialog):
@@ -116,13 +110,8 @@ class SettingsDialog(Retranslating, QDialog):
         self.group = QComboBox(self.identity_box)
         self.group.setObjectName("organisation")
         self._row(identity_form, "organisation", self.group, message=False)
-        self.fingerprint = QLabel(spaced_fingerprint(self._fingerprint), self.identity_box)
-        self.fingerprint.setObjectName("fingerprint")
-        self.fingerprint.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.fingerprint.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
+        self.fingerprint = fingerprint_label(self.identity_box, "fingerprint")
+        self.fingerprint.setText(self._fingerprint)
         self.copy_button = QPushButton(self.identity_box)
         self.copy_button.setObjectName("copy_fingerprint")
         self.copy_button.clicked.connect(self.copy_fingerprint)
@@ -219,7 +208,7 @@ class SettingsDialog(Retranslating, QDialog):
             self.logo.setText(path)
 
     def copy_fingerprint(self) -> None:
-        QApplication.clipboard().setText(spaced_fingerprint(self._fingerprint))
+        QApplication.clipboard().setText(self._fingerprint)
 
     def save(self) -> None:
         if not self.validate():

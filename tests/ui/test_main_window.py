@@ -13,12 +13,12 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QLabel,
     QLineEdit,
     QListWidget,
     QMessageBox,
     QPushButton,
     QTableView,
-    QWidget,
 )
 from pytestqt.qtbot import QtBot
 
@@ -315,12 +315,33 @@ def test_a_file_that_is_not_a_database_is_refused_and_the_current_one_stays(
     assert bogus.read_text(encoding="utf-8") == "shopping list"
 
 
-def test_pages_still_to_come_say_what_will_be_there(window: MainWindow) -> None:
-    for key in ("partners",):
-        window.show_page(key)
-        assert window.current_page_key() == key
-        body = window.page(key).findChild(QWidget, "empty_text")
-        assert body is not None and len(body.text()) > 40  # type: ignore[attr-defined]
+def test_partners_page_shows_this_databases_fingerprint(window: MainWindow) -> None:
+    from cvcdesk.ui.pages.partners import PartnersPage
+
+    window.show_page("partners")
+    assert window.current_page_key() == "partners"
+    page = window.page("partners")
+    assert isinstance(page, PartnersPage)
+    fingerprint = window.services.identity.identity().fingerprint
+    shown = " ".join(label.text() for label in page.findChildren(QLabel))
+    assert fingerprint.split()[0] in shown and fingerprint.split()[-1] in shown
+
+
+def test_settings_and_retention_report_are_in_the_menus(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cvcdesk.ui import retention_dialog, settings_dialog
+
+    opened: list[str] = []
+    monkeypatch.setattr(settings_dialog.SettingsDialog, "exec", lambda self: opened.append("s"))
+    monkeypatch.setattr(
+        retention_dialog, "show_retention_report", lambda services, parent: opened.append("r")
+    )
+    assert window.settings_action in window.tools_menu.actions()
+    assert window.retention_action in window.privacy_menu.actions()
+    window.settings_action.trigger()
+    window.retention_action.trigger()
+    assert opened == ["s", "r"]
 
 
 def test_shortcuts(window: MainWindow) -> None:

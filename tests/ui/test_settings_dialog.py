@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from cvcdesk.domain.organisation import OrganisationData
 from cvcdesk.services.registry import Services
-from cvcdesk.ui.settings_dialog import SettingsDialog, spaced_fingerprint
+from cvcdesk.ui.settings_dialog import SettingsDialog
 
 
 def test_settings_are_saved_from_the_dialog(qtbot: QtBot, tmp_path: Path) -> None:
@@ -54,8 +54,7 @@ def test_the_fingerprint_shows_in_groups_and_copies(qtbot: QtBot, tmp_path: Path
         dialog = SettingsDialog(services)
         qtbot.addWidget(dialog)
         shown = dialog.fingerprint.text()
-        assert shown == spaced_fingerprint(fingerprint)
-        assert shown.replace(" ", "") == fingerprint.replace(":", "").replace(" ", "")
+        assert shown == fingerprint and len(fingerprint.split()) >= 8  # groups to read out
         dialog.copy_button.click()
         assert QApplication.clipboard().text() == shown
         # Every control can be found by a screen reader.
