@@ -37,6 +37,10 @@ from cvcdesk.services.volunteers import VolunteerService
 from cvcdesk.store.database import Database, open_database
 
 MakeVolunteer = Callable[..., VolunteerRecord]
+# For tests of the database's part of a scan, run on the test server too when it is there.
+both_backends = pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
+)
 MakeOrganisation = Callable[..., OrganisationRecord]
 TODAY = dt.date(2026, 3, 2)
 DEMO_VOLUNTEERS = 10_000
@@ -445,6 +449,7 @@ def test_an_incremental_scan_compares_with_unchanged_records(
     assert scan(db, only=[a.uuid]) == full
 
 
+@both_backends
 def test_an_address_stored_with_capitals_meets_its_lower_case_form(
     db: Database, make_volunteer: MakeVolunteer
 ) -> None:
@@ -462,6 +467,22 @@ def test_an_address_stored_with_capitals_meets_its_lower_case_form(
     assert "dup.email.same" in codes(full[0])
     assert scan(db, only=[a.uuid], threshold=0.05) == full
     assert scan(db, only=[b.uuid], threshold=0.05) == full
+
+
+@both_backends
+def test_an_incremental_scan_finds_namesakes_in_the_district(
+    db: Database, make_volunteer: MakeVolunteer
+) -> None:
+    # Only the names (a variant of the given name) and the postcode district are shared: so
+    # little that the pair is shown only when every score is.
+    lowest = 1e-9
+    a = make_volunteer(first_name="Gwilym", last_name="Lloyd", postcode="SA61 1AB")
+    b = make_volunteer(first_name="William", last_name="Lloyd", postcode="SA61 2XY")
+    make_volunteer(first_name="William", last_name="Lloyd", postcode="CF10 1AA")
+    full = scan(db, threshold=lowest)
+    assert [{r.uuid for r in f.records} for f in full] == [{a.uuid, b.uuid}]
+    assert scan(db, only=[a.uuid], threshold=lowest) == full
+    assert scan(db, only=[b.uuid], threshold=lowest) == full
 
 
 # -- groups --------------------------------------------------------------------------------------
