@@ -453,7 +453,11 @@ class AlertsPage(Retranslating, QWidget):
         if dialog.exec() and dialog.result_keep_uuid:
             self._last_merge = dialog.result_keep_uuid
             self.undo_merge_button.setEnabled(True)
-            self.status_message.emit(_("Merged. You can undo the merge from this page."))
+            message = _("Merged. You can undo the merge from this page.")
+            if dialog.result_backup_path is not None:
+                backed_up = _("The database was backed up first, to {path}.")
+                message += " " + backed_up.format(path=dialog.result_backup_path)
+            self.status_message.emit(message)
             self.refresh()
             self.alerts_changed.emit()
             self.records_changed.emit()
