@@ -12,10 +12,11 @@ import datetime as dt
 import os
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-VIEWS = ("volunteers", "groups", "activities", "alerts", "welcome")
+VIEWS = ("volunteers", "groups", "activities", "alerts", "coverage", "partners", "welcome")
 SIZE = (1280, 760)
 
 
@@ -41,6 +42,64 @@ def form_shots(window: object, services: object, language: str) -> None:
         form.deleteLater()
 
 
+def settle() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(20):
+        QApplication.processEvents()
+
+
+def save(widget: object, name: str, language: str) -> None:
+    target = OUT / f"{name}-{language}.png"
+    widget.grab().save(str(target))  # type: ignore[attr-defined]
+    print(target.relative_to(OUT.parent.parent))
+
+
+def dialog_shots(window: object, services: object, language: str) -> None:
+    """Tools ▸ Settings… and the roster's print preview."""
+    from cvcdesk.ui.settings_dialog import SettingsDialog
+
+    settings = SettingsDialog(services, window)  # type: ignore[arg-type]
+    settings.show()
+    settle()
+    save(settings, "settings", language)
+    settings.done(0)
+    settings.deleteLater()
+    window.show_page("activities")  # type: ignore[attr-defined]
+    settle()
+    page = window.page("activities")  # type: ignore[attr-defined]
+    groups = Counter(a.group_uuid for a in services.activities.list())  # type: ignore[attr-defined]
+    page.select_group(groups.most_common(1)[0][0])  # the group with the most activities
+    settle()
+    preview = page.preview_roster()
+    if preview is not None:
+        preview.resize(900, 760)
+        settle()
+        save(preview, "roster-preview", language)
+        preview.done(0)
+        preview.deleteLater()
+
+
+def add_partner(work: Path, sample: object) -> None:
+    """A partner that has sent one file, so the Partners and sync page has something to show."""
+    from cvcdesk.domain.organisation import OrganisationData
+    from cvcdesk.services.registry import Services
+
+    partner = Services.open(work / "partner.db")
+    council = partner.organisations.create(
+        OrganisationData(name_en="Pembrokeshire County Council", name_cy="Cyngor Sir Penfro")
+    )
+    partner.identity.write_identity(work / "council.id", organisation=council.uuid)
+    own = sample.organisations.names()[0][0]  # type: ignore[attr-defined]
+    sample.identity.write_identity(work / "cvc.id", organisation=own)  # type: ignore[attr-defined]
+    sample.partners.add(work / "council.id")  # type: ignore[attr-defined]
+    partner.partners.add(work / "cvc.id")
+    sync = partner.sync
+    sync.export(partner.partners.list()[0].name, work / "from-council.cvcsync")
+    sample.sync.import_file(work / "from-council.cvcsync")  # type: ignore[attr-defined]
+    partner.close()
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="cvcdesk-shots-"))
     os.environ["CVCDESK_DATA_DIR"] = str(work / "user-data")
@@ -56,6 +115,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     sample = Services.open(work / "sample.db")
     sample.demo.generate(volunteers=2000, groups=40, seed=7, today=dt.date(2026, 11, 25))
+    add_partner(work, sample)
     sample.close()
     empty = Services.open(work / "empty.db")
     empty.close()
@@ -70,13 +130,11 @@ def main() -> int:
             window.resize(*SIZE)
             window.show()
             window.show_page("volunteers" if view == "welcome" else view)
-            for _ in range(20):
-                QApplication.processEvents()
-            target = OUT / f"{view}-{language}.png"
-            window.grab().save(str(target))
-            print(target.relative_to(OUT.parent.parent))
+            settle()
+            save(window, view, language)
             if view == "volunteers":
                 form_shots(window, services, language)
+                dialog_shots(window, services, language)
             window.close()
             window.deleteLater()
             QApplication.processEvents()
