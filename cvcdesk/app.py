@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from cvcdesk import __version__
 from cvcdesk.domain.errors import CvcError
 from cvcdesk.i18n import _, set_language, system_language
+from cvcdesk.paths import log_dir
 from cvcdesk.services.registry import Services
 from cvcdesk.ui.main_window import MainWindow
 from cvcdesk.ui.qt_translator import install_qt_translator
@@ -73,9 +75,9 @@ def start_gui(target: str, *, portable: bool = False, language: str | None = Non
             QApplication.exit(1)
             return
         except Exception:
-            log.exception("could not open the database")
+            report_unexpected(*sys.exc_info())
             QApplication.exit(1)
-            raise
+            return
         remember_file(settings, Path(services.database_label))
         window.attach(services)
         log.info("database open and shown")
@@ -88,8 +90,39 @@ def start_gui(target: str, *, portable: bool = False, language: str | None = Non
     return window
 
 
+def report_unexpected(
+    kind: type[BaseException] | None,
+    error: BaseException | None,
+    trace: TracebackType | None,
+    *,
+    log_file: Path | None = None,
+) -> None:
+    """The last resort for a fault in the program itself: the details go to the log file, the
+    coordinator gets a message in words (never a stack trace). Every change is one transaction,
+    so whatever was under way was saved whole or not at all."""
+    if kind is not None and issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error or kind(), trace)
+        return
+    log.error("unexpected error", exc_info=(kind, error, trace))  # type: ignore[arg-type]
+    if QApplication.instance() is None:
+        return
+    where = log_file or log_dir() / "cvcdesk.log"
+    QMessageBox.critical(
+        QApplication.activeWindow(),
+        _("cvcdesk"),
+        _(
+            "cvcdesk hit an unexpected problem; nothing was half-saved. You can go on "
+            "working. Details are in {log}."
+        ).format(log=where),
+    )
+
+
 def run_gui(target: str, *, portable: bool = False, language: str | None = None) -> int:
     """Open the desktop app on `target`; a database that can't be used gets a clear message."""
+    log_file = log_dir(portable=portable) / "cvcdesk.log"
+    sys.excepthook = lambda kind, error, trace: report_unexpected(
+        kind, error, trace, log_file=log_file
+    )
     window = start_gui(target, portable=portable, language=language)
     app = create_application()
     try:

@@ -120,7 +120,8 @@ def test_the_bundled_desktop_app_opens_a_database_offscreen(tmp_path: Path) -> N
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            if log.exists() and "main window shown" in log.read_text(errors="replace"):
+            # The window shows first; the database opens once it has been painted.
+            if log.exists() and "database open and shown" in log.read_text(errors="replace"):
                 break
             if app.poll() is not None:
                 _out, err = app.communicate()
