@@ -43,7 +43,7 @@ from cvcdesk.domain.syncformat import (
     parse_identity,
 )
 from cvcdesk.fileio import atomic_write
-from cvcdesk.i18n import _
+from cvcdesk.i18n import _, current_language
 from cvcdesk.services.base import ServiceBase
 from cvcdesk.store import models as m
 
@@ -89,6 +89,9 @@ class OrganisationIdentity:
 
     @property
     def name(self) -> str:
+        """The name in the language in use (the other one when it has only that)."""
+        if current_language() == "cy":
+            return self.name_cy or self.name_en
         return self.name_en or self.name_cy
 
 
