@@ -250,7 +250,8 @@ def _sqlite_engine(path: Path, journal_mode: str, *, read_only: bool = False) ->
         url = f"sqlite:///{path.as_uri()}?mode=ro&immutable=1&uri=true"
     else:
         url = f"sqlite:///{path}"
-    engine = create_engine(url, future=True)
+    # Values never appear in SQL error messages, so no personal detail reaches a log file.
+    engine = create_engine(url, future=True, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -465,7 +466,7 @@ _MIGRATION_LOCK = 0x43564344
 
 def _server_engine(url: str) -> Engine:
     try:
-        return create_engine(url, future=True, pool_pre_ping=True)
+        return create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
     except ModuleNotFoundError as exc:
         raise DatabaseError(
             _(

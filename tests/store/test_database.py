@@ -366,3 +366,20 @@ def test_a_read_only_older_database_is_refused_not_half_upgraded(db_path: Path) 
         assert "read-only" in message
     finally:
         db_path.chmod(0o644)
+
+
+def test_a_failing_statement_keeps_personal_details_out_of_its_message(db_path: Path) -> None:
+    # Error messages end up in log files: the values a statement carried must not be in them.
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    database = open_database(db_path)
+    try:
+        with pytest.raises(DBAPIError) as failed, database.engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO no_such_table (name) VALUES (:name)"), {"name": "Siân Ŵyn"}
+            )
+        assert "Siân" not in str(failed.value)
+        assert "hidden" in str(failed.value)  # SQLAlchemy says the parameters were hidden
+    finally:
+        database.close()
