@@ -679,47 +679,18 @@ def _volunteer_pairs(
     for i, p in enumerate(people):
         if i % _CHECK_EVERY == 0 and cancel is not None and cancel():
             raise Cancelled()
-        for key in p.phones:  # distinct already
-            members = by_phone.get(key)
-            if members is None:
-                by_phone[key] = i
-            elif isinstance(members, int):
-                by_phone[key] = [members, i]
-            else:
-                members.append(i)
-        key = p.email
-        if key:
-            members = by_email.get(key)
-            if members is None:
-                by_email[key] = i
-            elif isinstance(members, int):
-                by_email[key] = [members, i]
-            else:
-                members.append(i)
-        key = p.postcode
-        if key:
-            members = by_postcode.get(key)
-            if members is None:
-                by_postcode[key] = i
-            elif isinstance(members, int):
-                by_postcode[key] = [members, i]
-            else:
-                members.append(i)
-        key = p.dob
-        if key:
-            members = by_birth.get(key)
-            if members is None:
-                by_birth[key] = i
-            elif isinstance(members, int):
-                by_birth[key] = [members, i]
-            else:
-                members.append(i)
+        keyed = [(by_phone, key) for key in p.phones]  # distinct already
+        for groups, key in ((by_email, p.email), (by_postcode, p.postcode), (by_birth, p.dob)):
+            if key:
+                keyed.append((groups, key))
         if p.name_pairs:
-            members = by_district.get(p.district)
+            keyed.append((by_district, p.district))
+        for groups, key in keyed:
+            members = groups.get(key)
             if members is None:
-                by_district[p.district] = i
+                groups[key] = i
             elif isinstance(members, int):
-                by_district[p.district] = [members, i]
+                groups[key] = [members, i]
             else:
                 members.append(i)
 
