@@ -14,6 +14,7 @@ from cvcdesk.cli.common import (
     EXIT_REFUSED,
     EXIT_USAGE,
     Context,
+    non_negative,
     print_json,
     print_json_array,
     print_table,
@@ -36,18 +37,6 @@ _RECORD_LABELS = {
 }
 
 
-def _limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("“{value}” is not a whole number.").format(value=text)
-        ) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(_("give a number of 0 or more"))
-    return value
-
-
 def register(commands: Any) -> None:
     alerts = commands.add_parser("alerts", help=_("find and handle duplicated effort"))
     sub = alerts.add_subparsers(dest="action", required=True, metavar=_("ACTION"))
@@ -64,7 +53,7 @@ def register(commands: Any) -> None:
     listing = sub.add_parser("list", help=_("list alerts, strongest first"))
     listing.add_argument("--kind", choices=[k.value for k in AlertKind])
     listing.add_argument("--status", choices=[s.value for s in AlertStatus])
-    listing.add_argument("--limit", type=_limit, metavar="N", help=_("print at most N"))
+    listing.add_argument("--limit", type=non_negative, metavar="N", help=_("print at most N"))
     listing.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     listing.set_defaults(handler=run_list)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import datetime as dt
 import enum
@@ -37,6 +38,32 @@ class Context:
         if self._services is not None:
             self._services.close()
             self._services = None
+
+
+def whole_number(text: str) -> int:
+    """An argparse type: a whole number, or a usage message naming what was typed."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("“{value}” is not a whole number.").format(value=text)
+        ) from None
+
+
+def non_negative(text: str) -> int:
+    """An argparse type: a whole number of 0 or more (limits, hours)."""
+    value = whole_number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("give a number of 0 or more"))
+    return value
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    value = whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(_("give a number of 1 or more"))
+    return value
 
 
 def fail(message: str) -> int:

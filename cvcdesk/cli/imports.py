@@ -12,9 +12,11 @@ from cvcdesk.cli.common import (
     EXIT_REFUSED,
     Context,
     fail,
+    positive,
     print_json,
     print_json_array,
     print_table,
+    whole_number,
 )
 from cvcdesk.domain.enums import ConsentMethod
 from cvcdesk.i18n import _, format_date, format_datetime
@@ -25,26 +27,9 @@ SHOWN = 50  # skipped rows and duplicates printed in text mode; --json lists the
 
 
 def _months(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("“{value}” is not a whole number.").format(value=text)
-        ) from None
+    value = whole_number(text)
     if not 1 <= value <= 1200:
         raise argparse.ArgumentTypeError(_("give a number of months from 1 to 1200"))
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("“{value}” is not a whole number.").format(value=text)
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(_("give a number of 1 or more"))
     return value
 
 
@@ -65,7 +50,7 @@ def register(commands: Any) -> None:
     )
     imp.add_argument(
         "--header-row",
-        type=_positive,
+        type=positive,
         metavar="N",
         help=_("the row holding the column names (default: found by looking)"),
     )

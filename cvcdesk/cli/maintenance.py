@@ -7,40 +7,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cvcdesk.cli.common import EXIT_REFUSED, Context, fail, print_json, print_table
+from cvcdesk.cli.common import (
+    EXIT_REFUSED,
+    Context,
+    fail,
+    non_negative,
+    positive,
+    print_json,
+    print_table,
+)
 from cvcdesk.i18n import _, format_datetime, ngettext
 from cvcdesk.services.restore import restore_database
 from cvcdesk.store.database import database_file
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("“{value}” is not a whole number.").format(value=text)
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(_("give a number of 1 or more"))
-    return value
-
-
-def _hours(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("“{value}” is not a whole number.").format(value=text)
-        ) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(_("give a number of 0 or more"))
-    return value
-
-
 def register(commands: Any) -> None:
     demo = commands.add_parser("demo", help=_("fill an empty database with realistic sample data"))
-    demo.add_argument("--volunteers", type=_positive, default=500, metavar="N")
-    demo.add_argument("--groups", type=_positive, default=20, metavar="M")
+    demo.add_argument("--volunteers", type=positive, default=500, metavar="N")
+    demo.add_argument("--groups", type=positive, default=20, metavar="M")
     demo.add_argument("--seed", type=int, default=1, metavar="S")
     demo.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     demo.set_defaults(handler=run_demo)
@@ -68,11 +52,11 @@ def register(commands: Any) -> None:
         "settings", help=_("show or change how often backups are taken and how long kept")
     )
     settings.add_argument(
-        "--keep-days", type=_positive, metavar="N", help=_("keep backups for N days")
+        "--keep-days", type=positive, metavar="N", help=_("keep backups for N days")
     )
     settings.add_argument(
         "--every-hours",
-        type=_hours,
+        type=non_negative,
         metavar="H",
         help=_("back up on opening at most every H hours (0: every time)"),
     )

@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cvcdesk.cli.common import Context, print_json, print_json_array, print_table, to_jsonable
+from cvcdesk.cli.common import (
+    Context,
+    non_negative,
+    print_json,
+    print_json_array,
+    print_table,
+    to_jsonable,
+)
 from cvcdesk.domain.enums import VolunteerStatus
 from cvcdesk.domain.validation import display_phone
 from cvcdesk.domain.volunteer import VolunteerQuery, VolunteerRow
@@ -17,18 +24,6 @@ from cvcdesk.services.registry import Services
 PAGE = 1000
 # Fixed widths so a long listing streams instead of being measured first.
 _ROW_FORMAT = "{:<10}  {:<30}  {:<9}  {:<14}  {}"
-
-
-def _limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("“{value}” is not a whole number.").format(value=text)
-        ) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(_("give a number of 0 or more"))
-    return value
 
 
 def register(commands: Any) -> None:
@@ -43,7 +38,7 @@ def register(commands: Any) -> None:
     )
     vlist.add_argument("--status", choices=[s.value for s in VolunteerStatus])
     vlist.add_argument("--group", metavar="NAME_OR_UUID", help=_("only members of this group"))
-    vlist.add_argument("--limit", type=_limit, metavar="N", help=_("print at most N"))
+    vlist.add_argument("--limit", type=non_negative, metavar="N", help=_("print at most N"))
     vlist.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     vlist.set_defaults(handler=list_volunteers)
 
@@ -51,7 +46,7 @@ def register(commands: Any) -> None:
     gsub = groups.add_subparsers(dest="action", required=True, metavar=_("ACTION"))
     glist = gsub.add_parser("list", help=_("list groups by name"))
     glist.add_argument("--search", default="", metavar="TEXT")
-    glist.add_argument("--limit", type=_limit, metavar="N", help=_("print at most N"))
+    glist.add_argument("--limit", type=non_negative, metavar="N", help=_("print at most N"))
     glist.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     glist.set_defaults(handler=list_groups)
 
@@ -59,7 +54,7 @@ def register(commands: Any) -> None:
     asub = activities.add_subparsers(dest="action", required=True, metavar=_("ACTION"))
     alist = asub.add_parser("list", help=_("list activities and their next shift"))
     alist.add_argument("--group", metavar="NAME_OR_UUID", help=_("only this group's activities"))
-    alist.add_argument("--limit", type=_limit, metavar="N", help=_("print at most N"))
+    alist.add_argument("--limit", type=non_negative, metavar="N", help=_("print at most N"))
     alist.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     alist.set_defaults(handler=list_activities)
 

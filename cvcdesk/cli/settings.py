@@ -7,7 +7,7 @@ import argparse
 from dataclasses import asdict, replace
 from typing import Any
 
-from cvcdesk.cli.common import Context, print_json, print_table
+from cvcdesk.cli.common import Context, print_json, print_table, whole_number
 from cvcdesk.i18n import _, ngettext
 from cvcdesk.services.settings import LABELS, Preferences, SettingsService
 
@@ -23,15 +23,6 @@ _OPTIONS = {
 }
 
 
-def _whole_number(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("“{value}” is not a whole number.").format(value=text)
-        ) from None
-
-
 def register(commands: Any) -> None:
     settings = commands.add_parser(
         "settings",
@@ -44,19 +35,19 @@ def register(commands: Any) -> None:
     )
     settings.add_argument(
         "--dbs-due-days",
-        type=_whole_number,
+        type=whole_number,
         metavar="N",
         help=_("warn N days before a DBS check is due for renewal"),
     )
     settings.add_argument(
-        "--horizon-days", type=_whole_number, metavar="N", help=_("plan shifts N days ahead")
+        "--horizon-days", type=whole_number, metavar="N", help=_("plan shifts N days ahead")
     )
     settings.add_argument(
-        "--backup-keep-days", type=_whole_number, metavar="N", help=_("keep backups for N days")
+        "--backup-keep-days", type=whole_number, metavar="N", help=_("keep backups for N days")
     )
     settings.add_argument(
         "--backup-every-hours",
-        type=_whole_number,
+        type=whole_number,
         metavar="H",
         help=_("back up on opening at most every H hours (0: every time)"),
     )
