@@ -552,6 +552,24 @@ VOLUNTEER_ROLE = Qt.ItemDataRole.UserRole
 MATCHES_SHOWN = 50
 
 
+def _print_choices(
+    dialog: QDialog, layout: QVBoxLayout, options: PrintOptions | None
+) -> tuple[PrintOptionsBox, QDialogButtonBox, QPushButton, QPushButton]:
+    """The print options and the Preview / Cancel buttons at the foot of a paper's dialog."""
+    box = PrintOptionsBox(dialog)
+    if options is not None:
+        box.set_options(options)
+    layout.addWidget(box)
+    buttons = QDialogButtonBox(dialog)
+    preview = QPushButton(dialog)
+    preview.setObjectName("preview")
+    preview.setDefault(True)
+    buttons.addButton(preview, QDialogButtonBox.ButtonRole.AcceptRole)
+    cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+    layout.addWidget(buttons)
+    return box, buttons, preview, cancel
+
+
 class ScheduleDialog(Retranslating, QDialog):
     """Pick a volunteer by name (a page of matches at a time, never the whole list) and the
     dates, then preview their schedule."""
@@ -595,17 +613,9 @@ class ScheduleDialog(Retranslating, QDialog):
             dates.addWidget(widget)
         dates.addStretch(1)
         layout.addLayout(dates)
-        self.print_options = PrintOptionsBox(self)
-        if options is not None:
-            self.print_options.set_options(options)
-        layout.addWidget(self.print_options)
-        self.buttons = QDialogButtonBox(self)
-        self.preview_button = QPushButton(self)
-        self.preview_button.setObjectName("preview")
-        self.preview_button.setDefault(True)
-        self.buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        layout.addWidget(self.buttons)
+        self.print_options, self.buttons, self.preview_button, self.cancel_button = _print_choices(
+            self, layout, options
+        )
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(250)
@@ -783,17 +793,9 @@ class AreaRosterDialog(Retranslating, QDialog):
         self.week = _date_edit(self, "week", week or dt.date.today())
         form.addRow(self.week_label, self.week)
         layout.addLayout(form)
-        self.print_options = PrintOptionsBox(self)
-        if options is not None:
-            self.print_options.set_options(options)
-        layout.addWidget(self.print_options)
-        self.buttons = QDialogButtonBox(self)
-        self.preview_button = QPushButton(self)
-        self.preview_button.setObjectName("preview")
-        self.preview_button.setDefault(True)
-        self.buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        layout.addWidget(self.buttons)
+        self.print_options, self.buttons, self.preview_button, self.cancel_button = _print_choices(
+            self, layout, options
+        )
         self.buttons.accepted.connect(self._accept_if_ready)
         self.buttons.rejected.connect(self.reject)
         self.area.editTextChanged.connect(lambda _t: self._update_buttons())
