@@ -1,11 +1,13 @@
 """Coverage and impact: the grid, the figures, the export and the community activity report on
 the demo county (100,000 volunteers and 500 groups by default) with a year of shifts.
 
-Keys for filters: `grid` (the whole county's grid, one day of the week, a cell's groups),
-`figures` (a year of figures for the county and for one district, against a bare sqlite3 read
-of the same bookings), `export` (the figures as XLSX), `report` (the PDF in English, and in
-Welsh and English). The demo writes twelve weeks of shifts; forty more weeks are added here
-by repeating each activity's pattern, so every figure covers a full year of bookings.
+Keys for filters: `grid` (the whole county's grid, one day of the week, a cell's groups, against
+a bare sqlite3 read of the areas, services and coverage lines), `figures` (a year of figures for
+the county and for one district, against a bare sqlite3 read of the same bookings), `export`
+(the figures as XLSX, against computing them without a file), `report` (the PDF in English, and
+in Welsh and English, against reading the report's data without drawing it). The demo writes
+twelve weeks of shifts; forty more weeks are added here by repeating each activity's pattern,
+so every figure covers a full year of bookings.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 import uuid
 from typing import Any
 
-from harness import Table, median, seconds, timed
+from harness import Table, median, millis, seconds, timed
 
 from cvcdesk.services.registry import Services
 
@@ -166,24 +168,50 @@ def measure(action: Any) -> tuple[float, float]:
     return median(walls), median(cpus)
 
 
+def plain_grid_read(path: Any) -> int:
+    """The least any grid needs: every area, service type and live coverage line with its
+    group, read with sqlite3 and nothing counted."""
+    connection = sqlite3.connect(path)
+    try:
+        areas = connection.execute(
+            "SELECT id, kind, code, name_en, name_cy, parent_id FROM area WHERE deleted = 0"
+        ).fetchall()
+        services = connection.execute(
+            "SELECT id, code, label_en, label_cy FROM service_type WHERE deleted = 0"
+        ).fetchall()
+        lines = connection.execute(
+            "SELECT c.id, c.uuid, o.uuid, o.name_en, o.name_cy, o.kind, c.service_type_id, "
+            "c.area_id, c.weekdays, c.start_time, c.end_time, c.start_date, c.end_date "
+            "FROM coverage c JOIN organisation o ON o.id = c.organisation_id "
+            "WHERE c.deleted = 0 AND o.deleted = 0"
+        ).fetchall()
+        return len(areas) + len(services) + len(lines)
+    finally:
+        connection.close()
+
+
 def bench_grid(table: Table, services: Services, start: dt.date, end: dt.date) -> None:
     coverage = services.coverage
+    path = services.database.path
+    baseline = best_of(lambda: plain_grid_read(path))
     grid = coverage.grid(start=start, end=end)
     top = grid.top_rows()
     cells = sum(len(row.cells) for row in grid.rows)
     taken = best_of(lambda: coverage.grid(start=start, end=end))
     table.add(
         f"coverage grid: {len(top)} districts, {len(grid.rows)} rows, {cells:,} cells",
-        seconds(taken),
-        None,
+        millis(taken),
+        millis(baseline),
+        baseline_note="sqlite3 read of areas and coverage",
         target=f"< {GRID_TARGET_S:g} s",
         ok=taken < GRID_TARGET_S,
     )
     taken = best_of(lambda: coverage.grid(weekday=1, start=start, end=end))
     table.add(
         "coverage grid, Tuesdays only",
-        seconds(taken),
-        None,
+        millis(taken),
+        millis(baseline),
+        baseline_note="sqlite3 read of areas and coverage",
         target=f"< {GRID_TARGET_S:g} s",
         ok=taken < GRID_TARGET_S,
     )
@@ -197,8 +225,9 @@ def bench_grid(table: Table, services: Services, start: dt.date, end: dt.date) -
         taken = best_of(lambda: coverage.cell(row.area.key, service.key, start=start, end=end))
         table.add(
             f"a cell's groups and alerts ({cell.groups} groups)",
-            seconds(taken),
-            None,
+            millis(taken),
+            millis(baseline),
+            baseline_note="sqlite3 read of areas and coverage",
             target=f"< {GRID_TARGET_S:g} s",
             ok=taken < GRID_TARGET_S,
         )
@@ -234,12 +263,28 @@ def bench_figures(table: Table, services: Services, county: dict[str, Any]) -> N
         ok=taken < FIGURES_TARGET_S,
     )
     table.add("figures, a year: processor time", seconds(cpu), None, target="", ok=None)
+    together = best_of(
+        lambda: (
+            services.coverage.grid(start=start, end=end),
+            figures.figures(start=start, end=end),
+        )
+    )
+    table.add(
+        "grid and figures together, a year (the Coverage page)",
+        seconds(together),
+        seconds(baseline),
+        baseline_note="sqlite3 read of the bookings",
+        target=f"< {FIGURES_TARGET_S:g} s",
+        ok=together < FIGURES_TARGET_S,
+    )
     area = max(result.hours_by_area, key=lambda line: line.hours.value or 0.0).item.key
+    county_wide = taken
     taken = best_of(lambda: figures.figures(start=start, end=end, area=area))
     table.add(
         f"figures, a year, one district ({area})",
         seconds(taken),
-        None,
+        seconds(county_wide),
+        baseline_note="the whole county's",
         target=f"< {FIGURES_TARGET_S:g} s",
         ok=taken < FIGURES_TARGET_S,
     )
@@ -247,17 +292,20 @@ def bench_figures(table: Table, services: Services, county: dict[str, Any]) -> N
 
 def bench_export(table: Table, services: Services, start: dt.date, end: dt.date) -> None:
     path = table.workdir / "figures.xlsx"
+    baseline = best_of(lambda: services.figures.figures(start=start, end=end))
     taken = best_of(lambda: services.figures.export(path, start=start, end=end))
     table.add(
         "figures exported as XLSX",
         seconds(taken),
-        None,
+        seconds(baseline),
+        baseline_note="the figures, no file",
         target=f"< {REPORT_TARGET_S:g} s",
         ok=taken < REPORT_TARGET_S,
     )
 
 
 def bench_report(table: Table, services: Services, start: dt.date, end: dt.date) -> None:
+    baseline = best_of(lambda: services.figures.report_data(start=start, end=end))
     for language, label in (("en", "English"), ("both", "Welsh and English")):
         path = table.workdir / f"report-{language}.pdf"
         taken, cpu = measure(
@@ -269,7 +317,8 @@ def bench_report(table: Table, services: Services, start: dt.date, end: dt.date)
         table.add(
             f"community report PDF, {label} ({size / 1000:.0f} kB)",
             seconds(taken),
-            None,
+            seconds(baseline),
+            baseline_note="its data read, not drawn",
             target=f"< {REPORT_TARGET_S:g} s",
             ok=taken < REPORT_TARGET_S,
         )
