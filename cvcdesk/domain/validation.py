@@ -6,9 +6,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from cvcdesk.domain.errors import FieldError
 from cvcdesk.i18n import _
 
@@ -93,6 +90,8 @@ def postcode_parts(postcode: str) -> PostcodeParts:
 
 def normalise_phone(text: str, *, field: str = "phone") -> str:
     """'07712 345678' or '+44 (0)7712-345678' -> '+447712345678' (E.164), UK by default."""
+    import phonenumbers  # imported on first use: most commands never check a phone number
+
     raw = (text or "").strip()
     # People often write the UK trunk zero in brackets after the country code.
     candidate = raw.replace("(0)", "")
@@ -115,6 +114,8 @@ def normalise_phone(text: str, *, field: str = "phone") -> str:
 
 def display_phone(e164: str) -> str:
     """'+447712345678' -> '07712 345678' for UK numbers, international format otherwise."""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(e164, "GB")
     except phonenumbers.NumberParseException:
@@ -129,6 +130,8 @@ def display_phone(e164: str) -> str:
 
 def normalise_email(text: str, *, field: str = "email") -> str:
     """Check an e-mail address's form (no network look-up) and return it normalised."""
+    from email_validator import EmailNotValidError, validate_email
+
     raw = (text or "").strip()
     try:
         result = validate_email(raw, check_deliverability=False)
