@@ -4,12 +4,17 @@ Counts of people (volunteers, households, alerts about people) between 1 and 4 a
 and shown as "fewer than 5", so no one can be identified from a published figure. The raw
 number never leaves the service that counted it: a withheld count holds no value at all.
 Counts of groups and coverage lines are about organisations and are shown as they are.
+
+A withheld number must not come back by subtraction either. Where rows add up to a total that
+is shown, at least two rows standing for at least 5 people are withheld together (or else
+the total is); and when a month's number joining or leaving is withheld, the numbers on the
+books are rounded to the nearest 10, since their month-to-month changes are those flows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -25,12 +30,44 @@ WITHHELD_EXPORT = "<5"
 WITHHELD_OTHER = "withheld"
 """How a larger count withheld so as not to reveal a small one is written."""
 
+ROUNDED_TO = 10
+"""Numbers on the books are rounded to this when a flow beside them is withheld."""
+
 _FEWER = N_("fewer than 5")
+
+SMALL_COUNT_NOTE = N_(
+    "Numbers of people from 1 to 4 are shown as “fewer than 5” (“<5” in a spreadsheet) so "
+    "that no one can be identified."
+)
+"""The small-count rule in one sentence, for the notes of a report, an export or a page."""
+
+DISCLOSURE_NOTE = N_(
+    "So that no withheld number can be worked out by subtracting the others from a total, "
+    "some larger numbers are withheld too (shown as “withheld”), and when a month's number "
+    "of volunteers joining or leaving is withheld, the numbers on the books are rounded to "
+    "the nearest 10."
+)
+"""How withheld numbers are kept from being worked out, in one sentence (see the module)."""
 
 
 def fewer_than_text() -> str:
     """The words for a withheld count, in the current language."""
     return _(_FEWER)
+
+
+def small_count_text() -> str:
+    """SMALL_COUNT_NOTE in the current language."""
+    return _(SMALL_COUNT_NOTE)
+
+
+def disclosure_text() -> str:
+    """DISCLOSURE_NOTE in the current language."""
+    return _(DISCLOSURE_NOTE)
+
+
+def round_to_ten(n: int) -> int:
+    """The nearest multiple of 10, halves rounded up (5 gives 10, never 0)."""
+    return (int(n) + ROUNDED_TO // 2) // ROUNDED_TO * ROUNDED_TO
 
 
 def _format_hours(value: float) -> str:
@@ -43,15 +80,24 @@ def _format_hours(value: float) -> str:
 @dataclass(frozen=True)
 class Count:
     """A count that may be withheld: `value` is None for a count of people from 1 to 4, or
-    (with `small` False) for a larger count that would reveal a small one beside it."""
+    (with `small` False) for a larger count that would reveal a small one beside it. With
+    `rounded`, `value` is rounded to the nearest 10 (ROUNDED_TO)."""
 
     value: int | None
     small: bool = True
+    rounded: bool = False
 
     @classmethod
     def people(cls, n: int) -> Count:
         """A count of people or households: small numbers are withheld."""
         return cls(None if 0 < n < SMALL_COUNT else int(n))
+
+    @classmethod
+    def about(cls, n: int) -> Count:
+        """A count of people rounded to the nearest 10 (small numbers still withheld)."""
+        if 0 < n < SMALL_COUNT:
+            return cls(None)
+        return cls(round_to_ten(n), rounded=True)
 
     @classmethod
     def exact(cls, n: int) -> Count:
@@ -62,9 +108,15 @@ class Count:
     def withheld(self) -> bool:
         return self.value is None
 
+    def withhold(self) -> Count:
+        """This count withheld so as not to reveal another: "withheld", whatever its size."""
+        return self if self.value is None else Count(None, small=False)
+
     def text(self) -> str:
         if self.value is None:
             return fewer_than_text() if self.small else _("withheld")
+        if self.rounded:
+            return _("about {number}").format(number=format_number(self.value))
         return format_number(self.value)
 
     def export(self) -> int | str:
@@ -78,7 +130,8 @@ ZERO = Count(0)
 
 @dataclass(frozen=True)
 class Hours:
-    """Hours given; withheld (None) when fewer than 5 volunteers gave them."""
+    """Hours given; withheld (None) when fewer than 5 volunteers gave them, or (with the
+    volunteers withheld too, not `small`) when they would reveal hours withheld beside them."""
 
     value: float | None
     volunteers: Count
@@ -92,13 +145,24 @@ class Hours:
     def withheld(self) -> bool:
         return self.value is None
 
+    @property
+    def small(self) -> bool:
+        """Withheld because fewer than 5 volunteers gave them."""
+        return self.value is None and self.volunteers.withheld and self.volunteers.small
+
+    def withhold(self) -> Hours:
+        """These hours and their volunteers withheld so as not to reveal others: "withheld"."""
+        return self if self.value is None else Hours(None, self.volunteers.withhold())
+
     def text(self) -> str:
         if self.value is None:
-            return _("withheld (fewer than 5 volunteers)")
+            return _("withheld (fewer than 5 volunteers)") if self.small else _("withheld")
         return _format_hours(self.value)
 
     def export(self) -> float | str:
-        return WITHHELD_EXPORT if self.value is None else round(self.value, 1)
+        if self.value is None:
+            return WITHHELD_EXPORT if self.small else WITHHELD_OTHER
+        return round(self.value, 1)
 
 
 NO_HOURS = Hours(0.0, ZERO)
@@ -114,14 +178,21 @@ class Share:
     percent: float | None
 
     @classmethod
-    def of(cls, part: int, whole: int) -> Share:
+    def of(cls, part: int, whole: int, *, rounded: bool = False) -> Share:
+        """`rounded` when the whole must not be known exactly (the numbers on the books are
+        rounded): the part is rounded to the nearest 10 and the percentage to a whole number,
+        since an exact part and a precise percentage would give the whole back."""
         rest = whole - part
         hidden = 0 < part < SMALL_COUNT or 0 < rest < SMALL_COUNT or 0 < whole < SMALL_COUNT
-        percent = None if hidden or whole <= 0 else round(100.0 * part / whole, 1)
+        places = 0 if rounded else 1
+        percent = None if hidden or whole <= 0 else round(100.0 * part / whole, places)
         # 98 of 100 would tell the other 2: the 98 is withheld too, though it is not small.
         revealing = hidden and part >= SMALL_COUNT
-        shown = Count(None, small=False) if revealing else Count.people(part)
-        return cls(shown, Count.people(whole), percent)
+        if revealing:
+            shown = Count(None, small=False)
+        else:
+            shown = Count.about(part) if rounded else Count.people(part)
+        return cls(shown, Count.about(whole) if rounded else Count.people(whole), percent)
 
     @property
     def withheld(self) -> bool:
@@ -133,8 +204,9 @@ class Share:
         return _("{percent}%").format(percent=format_number(self.percent))
 
     def export(self) -> float | str:
+        # Not "<5": beside a percentage that would read as "under 5 per cent".
         if self.percent is None:
-            return WITHHELD_EXPORT if self.withheld else ""
+            return WITHHELD_OTHER if self.withheld else ""
         return self.percent
 
     def describe(self) -> str:
@@ -171,6 +243,97 @@ class HoursLine:
 class CountLine:
     item: Named
     count: Count
+
+
+# ---- withheld numbers kept from being worked out ----------------------------------------------
+
+
+def complementary_suppression(
+    sizes: Sequence[float],
+    people: Sequence[int],
+    withheld: Collection[int],
+    together: Callable[[frozenset[int]], int] | None = None,
+) -> tuple[frozenset[int], bool]:
+    """Rows that add up to a total that is shown, some of them withheld: which shown rows to
+    withhold as well, and whether the total must be withheld, so that the total less the rows
+    shown gives back no withheld row.
+
+    `sizes` are the rows' values (the smallest shown rows are withheld first), `people` how many
+    people stand behind each row, `withheld` the rows withheld already, and `together(rows)` how
+    many different people stand behind some rows (by default the sum of their `people`). The
+    withheld rows must be at least two and stand for at least 5 people between them."""
+    hidden = set(withheld)
+    if not hidden:
+        return frozenset(), False
+
+    def enough() -> bool:
+        if len(hidden) < 2:
+            return False
+        behind = (
+            together(frozenset(hidden))
+            if together is not None
+            else sum(people[row] for row in hidden)
+        )
+        return behind >= SMALL_COUNT
+
+    # A row nobody stands behind is 0 for all to see: withholding it protects nothing.
+    spare = sorted(
+        (row for row in range(len(sizes)) if row not in hidden and people[row] > 0),
+        key=lambda row: (sizes[row], people[row], row),
+    )
+    extra: set[int] = set()
+    for row in spare:
+        if enough():
+            break
+        hidden.add(row)
+        extra.add(row)
+    if enough():
+        return frozenset(extra), False
+    return frozenset(), True
+
+
+def protect_counts(
+    values: Sequence[int],
+    total: int,
+    together: Callable[[frozenset[int]], int] | None = None,
+) -> tuple[tuple[Count, ...], Count]:
+    """Counts of people in rows that make up `total`, and the total: small ones withheld, and
+    more withheld so that none comes back by subtraction (see complementary_suppression; pass
+    `together` when one person can be in several rows)."""
+    counts = [Count.people(n) for n in values]
+    extra, hide_total = complementary_suppression(
+        values, values, [row for row, count in enumerate(counts) if count.withheld], together
+    )
+    for row in extra:
+        counts[row] = counts[row].withhold()
+    whole = Count.people(total)
+    return tuple(counts), whole.withhold() if hide_total else whole
+
+
+def protect_hours(
+    hours: Sequence[float],
+    volunteers: Sequence[int],
+    total_hours: float,
+    total_volunteers: int,
+    together: Callable[[frozenset[int]], int] | None = None,
+) -> tuple[tuple[Hours, ...], Hours]:
+    """Hours in rows that add up to `total_hours`, and the total: those given by fewer than 5
+    volunteers withheld, and more withheld so that none comes back by subtraction. `together`
+    counts the different volunteers behind some rows (one volunteer helps in several)."""
+    lines = [Hours.of(value, n) for value, n in zip(hours, volunteers, strict=True)]
+    extra, hide_total = complementary_suppression(
+        hours, volunteers, [row for row, line in enumerate(lines) if line.withheld], together
+    )
+    for row in extra:
+        lines[row] = lines[row].withhold()
+    whole = Hours.of(total_hours, total_volunteers)
+    return tuple(lines), whole.withhold() if hide_total else whole
+
+
+def stock_count(n: int, *, rounded: bool) -> Count:
+    """Volunteers on the books: rounded to the nearest 10 when a flow beside it is withheld,
+    for its changes from month to month are the people joining less those leaving."""
+    return Count.about(n) if rounded else Count.people(n)
 
 
 # ---- activity figures ------------------------------------------------------------------------
@@ -224,11 +387,16 @@ class ActivityFigures:
     households_by_service: tuple[CountLine, ...]
     households: Count  # households supported in the period, any service
     groups_by_kind: tuple[tuple[OrganisationKind, int], ...]
-    alerts_by_kind: tuple[tuple[AlertKind, Count], ...]  # open alerts
+    alerts_by_kind: tuple[tuple[AlertKind, Count], ...]  # open or acknowledged alerts
 
     @property
     def groups(self) -> int:
         return sum(count for _kind, count in self.groups_by_kind)
+
+    @property
+    def on_books_rounded(self) -> bool:
+        """The numbers on the books are rounded to the nearest 10 (a flow beside is withheld)."""
+        return self.registered.rounded or any(month.registered.rounded for month in self.months)
 
 
 # Alerts about groups or coverage are counted as they are; the rest are about people.
@@ -251,14 +419,17 @@ class GridGrouping(StrEnum):
 
 class CoverageLevel(StrEnum):
     GAP = "gap"  # no group
-    COVERED = "covered"  # one group
-    SEVERAL = "several"  # two or more: possible duplication
+    COVERED = "covered"  # one group, or groups each in a different part of the area
+    SEVERAL = "several"  # two or more in the same place: possible duplication
 
     @classmethod
-    def of(cls, groups: int) -> CoverageLevel:
+    def of(cls, groups: int, overlapping: int | None = None) -> CoverageLevel:
+        """The level of a cell with `groups` groups, at most `overlapping` of them covering
+        any one place (None: all of them cover the same place)."""
         if groups <= 0:
             return cls.GAP
-        return cls.COVERED if groups == 1 else cls.SEVERAL
+        most = groups if overlapping is None else overlapping
+        return cls.SEVERAL if most >= 2 else cls.COVERED
 
     @property
     def label(self) -> str:
@@ -267,8 +438,8 @@ class CoverageLevel(StrEnum):
 
 _LEVEL_LABELS = {
     CoverageLevel.GAP: N_("0: nobody (a gap)"),
-    CoverageLevel.COVERED: N_("1: one group"),
-    CoverageLevel.SEVERAL: N_("2 or more: possible duplication"),
+    CoverageLevel.COVERED: N_("1: one group, or groups in different parts (no overlap)"),
+    CoverageLevel.SEVERAL: N_("2 or more in the same place: possible duplication"),
 }
 
 LEVEL_COLOURS: Mapping[CoverageLevel, str] = {
@@ -281,14 +452,26 @@ LEVEL_COLOURS: Mapping[CoverageLevel, str] = {
 
 @dataclass(frozen=True)
 class GridCell:
+    """One area and one service. `groups` counts every group working anywhere in the area;
+    only groups covering the same place (both the whole area, one the whole and one a part,
+    or the same part) make possible duplication: `overlapping` is the most groups covering
+    any one place, so two groups in different sectors of a district have 2 and 1."""
+
     groups: int  # groups offering the service in all or part of the area
     partial: int = 0  # of those, groups covering only part of the area
-    alerts: int = 0  # open coverage-overlap alerts between lines in this cell
+    alerts: int = 0  # open (or acknowledged) coverage-overlap alerts between lines here
     group_uuids: tuple[str, ...] = ()
+    overlapping: int = 0  # the most groups covering one place in the area
+    overlapping_uuids: tuple[str, ...] = ()  # groups sharing a place with another group here
 
     @property
     def level(self) -> CoverageLevel:
-        return CoverageLevel.of(self.groups)
+        return CoverageLevel.of(self.groups, self.overlapping)
+
+    @property
+    def apart(self) -> bool:
+        """Two or more groups here, each in a different part: no overlap."""
+        return self.groups >= 2 and self.overlapping < 2
 
 
 @dataclass(frozen=True)
@@ -342,13 +525,14 @@ class CoverageGrid:
         return found
 
     def overlaps(self, *, depth: int = 0) -> list[tuple[GridRow, Named, GridCell]]:
-        """Every cell (at this depth) where two or more groups offer the same service."""
+        """Every cell (at this depth) where two or more groups offer the same service in the
+        same place (not groups each working in a different part of the area)."""
         return [
             (row, service, cell)
             for row in self.rows
             if row.depth == depth
             for service, cell in zip(self.services, row.cells, strict=True)
-            if cell.groups >= 2
+            if cell.level is CoverageLevel.SEVERAL
         ]
 
 
@@ -375,10 +559,15 @@ class CellDetail:
     service: Named
     lines: tuple[CoverageLine, ...]
     alert_ids: tuple[int, ...]  # open coverage-overlap alerts between lines of this cell
+    overlapping: int = 0  # the most groups covering one place in the area
 
     @property
     def groups(self) -> int:
         return len({line.group.key for line in self.lines})
+
+    @property
+    def level(self) -> CoverageLevel:
+        return CoverageLevel.of(self.groups, self.overlapping)
 
 
 # ---- the community activity report -----------------------------------------------------------

@@ -34,10 +34,11 @@ from cvcdesk.domain.names import english_sort_key
 from cvcdesk.domain.validation import InvalidValue, postcode_area_code
 from cvcdesk.i18n import _
 from cvcdesk.services import overlaps
+from cvcdesk.services.alerts import ACTIVE
 from cvcdesk.services.base import ServiceBase
 from cvcdesk.store import models as m
 
-_ACTIVE = ("open", "acknowledged")
+_ACTIVE = ACTIVE  # open and acknowledged, as the Alerts page counts them
 _POSTCODE_KINDS = frozenset({AreaKind.DISTRICT.value, AreaKind.SECTOR.value, AreaKind.UNIT.value})
 _NAMED_KINDS = frozenset({AreaKind.COMMUNITY.value, AreaKind.WARD.value})
 _DISTRICT_PARTS = re.compile(r"^([A-Z]+)(\d*)(.*)$")
@@ -158,12 +159,55 @@ def load_area_map(session: Session) -> AreaMap:
     return AreaMap(info, live)
 
 
+def _postcode_kind(code: str) -> str:
+    inward = code.partition(" ")[2]
+    if not inward:
+        return AreaKind.DISTRICT.value
+    return AreaKind.SECTOR.value if len(inward) == 1 else AreaKind.UNIT.value
+
+
+def _add_postcode_area(areas: AreaMap, code: str) -> AreaInfo:
+    """A postcode district, sector or unit that has no area row (nobody recorded work for it
+    by that code): added to the map with a negative id, nested under the districts and
+    sectors the map knows, as load_area_map does for the postcodes communities hold."""
+    outward, _sep, inward = code.partition(" ")
+    above = [outward]
+    if len(inward) > 1:
+        above.append(f"{outward} {inward[0]}")
+    ancestors: set[int] = set()
+    parent: int | None = None
+    for link in above:
+        known = areas.by_code.get(link)
+        if known is not None:
+            parent = known.id
+            ancestors |= (
+                areas.shapes[known.id].ancestors if known.id in areas.shapes else {known.id}
+            )
+    new_id = min([0, *areas.info]) - 1
+    info = AreaInfo(new_id, code, _postcode_kind(code), code, code, parent)
+    areas.info[new_id] = info
+    areas.by_code[code] = info
+    areas.shapes[new_id] = overlaps._Area(
+        new_id,
+        code,
+        frozenset({new_id} | ancestors),
+        frozenset({code}),
+        frozenset({"pc:" + outward}),
+    )
+    return info
+
+
 def find_area(areas: AreaMap, text: str) -> AreaInfo:
-    """An area by its code ("SA61", "sa61 1", a community's code) or its English or Welsh name."""
+    """An area by its code ("SA61", "sa61 1", a community's code) or its English or Welsh name.
+
+    Any well-formed postcode district, sector or unit is an area, whether or not a row was
+    ever made for it: one without a row is added to `areas` with a negative id."""
     wanted = (text or "").strip()
     candidates = [wanted]
+    postcode: str | None = None
     with contextlib.suppress(InvalidValue):
-        candidates.insert(0, postcode_area_code(wanted))
+        postcode = postcode_area_code(wanted)
+        candidates.insert(0, postcode)
     for code in candidates:
         if code in areas.by_code:
             return areas.by_code[code]
@@ -171,6 +215,8 @@ def find_area(areas: AreaMap, text: str) -> AreaInfo:
     for info in sorted(areas.info.values(), key=lambda a: (a.id < 0, abs(a.id))):
         if folded in (info.code.casefold(), info.name_en.casefold(), info.name_cy.casefold()):
             return info
+    if postcode is not None:
+        return _add_postcode_area(areas, postcode)
     raise NotFoundError(
         _(
             "There is no area “{code}”. Use a postcode district such as SA61, a sector "
@@ -217,6 +263,16 @@ class _Line:
     end_date: dt.date | None
 
 
+@dataclass
+class _Reach:
+    """The groups working in one cell: all of them, those covering the whole area, and where
+    each line works in it."""
+
+    everyone: set[str] = field(default_factory=set)
+    whole: set[str] = field(default_factory=set)
+    places: list[tuple[str, frozenset[_Place] | None]] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class _RowSpec:
     area: AreaInfo
@@ -235,8 +291,22 @@ def _in_filters(
     return overlaps._date_window(line.start_date, line.end_date, start, end)[0]
 
 
+# A place inside a row's area that a coverage line reaches: (area id, postcode code), the code
+# "" when the area holds no postcodes (it nests only through parent links). None: all of it.
+_Place = tuple[int, str]
+
+
+def _inner(a: str, b: str) -> str | None:
+    """The smaller of two nested postcode codes, None when they do not nest."""
+    if overlaps._pc_contains(a, b):
+        return b
+    if overlaps._pc_contains(b, a):
+        return a
+    return None
+
+
 class _Matcher:
-    """Which coverage lines reach which row areas, and whether whole or in part."""
+    """Which coverage lines reach which row areas, whole or in part, and in which places."""
 
     def __init__(self, areas: AreaMap, lines: Sequence[_Line]) -> None:
         self.areas = areas
@@ -248,6 +318,7 @@ class _Matcher:
             for block in shape.blocks:
                 self.by_block[block].append(line)
         self._relations: dict[tuple[int, int], tuple[bool, bool]] = {}
+        self._places: dict[tuple[int, int], frozenset[_Place] | None] = {}
 
     def lines_for(self, area_id: int) -> list[tuple[_Line, bool]]:
         """(line, covers the whole area) for every line reaching the area."""
@@ -270,6 +341,61 @@ class _Matcher:
                 if known[0]:
                     found.append((line, known[1]))
         return found
+
+    def places(self, line_area: int, row_area: int, whole: bool) -> frozenset[_Place] | None:
+        """Where in the row's area a line for `line_area` works (None: all of it)."""
+        if whole:
+            return None
+        key = (line_area, row_area)
+        if key not in self._places:
+            line, row = self.areas.shapes[line_area], self.areas.shapes[row_area]
+            codes = {
+                inner
+                for p in line.postcodes
+                for q in row.postcodes
+                if (inner := _inner(p, q)) is not None
+            } or set(line.postcodes)  # nested only through parent links: its own postcodes
+            self._places[key] = frozenset((line_area, code) for code in codes) or frozenset(
+                {(line_area, "")}
+            )
+        return self._places[key]
+
+    def _contains(self, outer: _Place, inner: _Place) -> bool:
+        if outer == inner:
+            return True
+        if outer[1] and inner[1]:
+            return overlaps._pc_contains(outer[1], inner[1])
+        return outer[0] in self.areas.shapes[inner[0]].ancestors
+
+    def most_at_one_place(
+        self, reach: Iterable[tuple[str, frozenset[_Place] | None]]
+    ) -> tuple[int, set[str]]:
+        """(the most groups covering any one place, the groups sharing a place with another)
+        from each group's places in the area (None: all of it)."""
+        whole: set[str] = set()
+        parts: dict[str, set[_Place]] = defaultdict(set)
+        for group, places in reach:
+            if places is None:
+                whole.add(group)
+            else:
+                parts[group] |= places
+        for group in whole:
+            parts.pop(group, None)
+        most = len(whole)
+        crowded = set(whole) if len(whole) >= 2 else set()
+        # Postcode places nest (district > sector > unit): the groups covering any spot are
+        # those covering the smallest place around it, and that place is one of theirs.
+        for place in set().union(*parts.values()) if parts else ():
+            here = {
+                group
+                for group, places in parts.items()
+                if any(self._contains(mine, place) for mine in places)
+            }
+            count = len(whole) + len(here)
+            most = max(most, count)
+            if count >= 2:
+                crowded |= whole | here
+        return most, crowded
 
 
 def _services(session: Session) -> list[tuple[int, Named]]:
@@ -423,7 +549,12 @@ class CoverageService(ServiceBase):
                 for line in _lines(session, [service_id])
                 if _in_filters(line, weekday, start, end)
             ]
-            found = _Matcher(areas, lines).lines_for(target.id)
+            matcher = _Matcher(areas, lines)
+            found = matcher.lines_for(target.id)
+            most, _crowded = matcher.most_at_one_place(
+                (line.group_uuid, matcher.places(line.area_id, target.id, whole))
+                for line, whole in found
+            )
             alerts = _coverage_alerts(session)
             uuids = {line.uuid for line, _whole in found}
             cell_alerts = _alerts_within(alerts, uuids)
@@ -453,6 +584,7 @@ class CoverageService(ServiceBase):
                 service=service_named,
                 lines=tuple(details),
                 alert_ids=tuple(cell_alerts),
+                overlapping=most,
             )
 
     def areas(self, grouping: GridGrouping | None = None) -> list[Named]:
@@ -503,14 +635,17 @@ def build_grid(
     groups: dict[str, Named] = {}
     rows: list[GridRow] = []
     cells_of_line: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    raw: list[list[tuple[set[str], set[str]]]] = []
+    raw: list[list[_Reach]] = []
     for row_index, spec in enumerate(specs):
-        per_service: list[tuple[set[str], set[str]]] = [(set(), set()) for _s in services]
+        per_service = [_Reach() for _s in services]
         for line, whole in matcher.lines_for(spec.area.id):
-            everyone, whole_groups = per_service[column[line.service_id]]
-            everyone.add(line.group_uuid)
+            reach = per_service[column[line.service_id]]
+            reach.everyone.add(line.group_uuid)
             if whole:
-                whole_groups.add(line.group_uuid)
+                reach.whole.add(line.group_uuid)
+            reach.places.append(
+                (line.group_uuid, matcher.places(line.area_id, spec.area.id, whole))
+            )
             cells_of_line[line.uuid].append((row_index, column[line.service_id]))
             groups.setdefault(line.group_uuid, Named(line.group_uuid, line.group_en, line.group_cy))
         raw.append(per_service)
@@ -524,17 +659,22 @@ def build_grid(
                 break
         for place in shared or ():
             alert_counts[place] += 1
+
+    def by_name(uuids: set[str]) -> tuple[str, ...]:
+        return tuple(sorted(uuids, key=lambda u: (groups[u].name_en.casefold(), u)))
+
     for row_index, spec in enumerate(specs):
         cells = []
-        for service_index, (everyone, whole_groups) in enumerate(raw[row_index]):
+        for service_index, reach in enumerate(raw[row_index]):
+            most, crowded = matcher.most_at_one_place(reach.places)
             cells.append(
                 GridCell(
-                    groups=len(everyone),
-                    partial=len(everyone - whole_groups),
+                    groups=len(reach.everyone),
+                    partial=len(reach.everyone - reach.whole),
                     alerts=alert_counts.get((row_index, service_index), 0),
-                    group_uuids=tuple(
-                        sorted(everyone, key=lambda u: (groups[u].name_en.casefold(), u))
-                    ),
+                    group_uuids=by_name(reach.everyone),
+                    overlapping=most,
+                    overlapping_uuids=by_name(crowded),
                 )
             )
         rows.append(

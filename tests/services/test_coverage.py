@@ -14,7 +14,12 @@ from cvcdesk.domain.errors import NotFoundError, ValidationError
 from cvcdesk.domain.figures import CoverageGrid, CoverageLevel, GridGrouping
 from cvcdesk.domain.organisation import CoverageData, OrganisationRecord
 from cvcdesk.services.alerts import AlertService, overlap_detectors
-from cvcdesk.services.coverage import CoverageService, postcode_sort_key
+from cvcdesk.services.coverage import (
+    CoverageService,
+    find_area,
+    load_area_map,
+    postcode_sort_key,
+)
 from cvcdesk.services.organisations import OrganisationService
 from cvcdesk.store import models as m
 from cvcdesk.store.database import Database
@@ -289,3 +294,177 @@ def test_postcode_order() -> None:
         "SA61",
         "SA61 1",
     ]
+
+
+# ---- possible duplication means two groups in the same place ---------------------------------
+
+
+def one_group(make: MakeOrganisation, name: str, *lines: CoverageData) -> OrganisationRecord:
+    return make(name_en=name, coverage=lines)
+
+
+def level_at(grid: CoverageGrid, area: str, service: str) -> tuple[CoverageLevel, int, int]:
+    cell = grid.cell(area, service)
+    assert cell is not None, f"no cell {area} {service}"
+    return cell.level, cell.groups, cell.overlapping
+
+
+def overlap_cells(grid: CoverageGrid, depth: int = 0) -> list[tuple[str, str]]:
+    return [(row.area.key, service.key) for row, service, _c in grid.overlaps(depth=depth)]
+
+
+def test_groups_in_different_sectors_of_a_district_do_not_overlap(
+    coverage: CoverageService, make_organisation: MakeOrganisation
+) -> None:
+    one_group(make_organisation, "Maindee Meals", cover("hot_meals", "NP20 1"))
+    one_group(make_organisation, "Pill Kitchen", cover("hot_meals", "NP20 4"))
+    grid = coverage.grid()
+    # Both groups work in NP20 (the number shown and the groups listed), each in its own part.
+    assert level_at(grid, "NP20", "hot_meals") == (CoverageLevel.COVERED, 2, 1)
+    cell = grid.cell("NP20", "hot_meals")
+    assert cell is not None and cell.apart and cell.overlapping_uuids == ()
+    assert [grid.groups[u].name_en for u in cell.group_uuids] == ["Maindee Meals", "Pill Kitchen"]
+    assert level_at(grid, "NP20 1", "hot_meals") == (CoverageLevel.COVERED, 1, 1)
+    assert level_at(grid, "NP20 4", "hot_meals") == (CoverageLevel.COVERED, 1, 1)
+    assert overlap_cells(grid) == [] and overlap_cells(grid, depth=1) == []
+    detail = coverage.cell("NP20", "hot_meals")
+    assert (detail.groups, detail.overlapping, detail.level) == (2, 1, CoverageLevel.COVERED)
+
+
+def test_two_groups_in_the_same_sector_overlap_in_the_sector_and_the_district(
+    coverage: CoverageService, make_organisation: MakeOrganisation
+) -> None:
+    one_group(make_organisation, "Maindee Meals", cover("hot_meals", "NP20 1"))
+    one_group(make_organisation, "Chepstow Road Kitchen", cover("hot_meals", "np20 1"))
+    grid = coverage.grid()
+    assert level_at(grid, "NP20", "hot_meals") == (CoverageLevel.SEVERAL, 2, 2)
+    assert level_at(grid, "NP20 1", "hot_meals") == (CoverageLevel.SEVERAL, 2, 2)
+    assert overlap_cells(grid) == [("NP20", "hot_meals")]
+    assert overlap_cells(grid, depth=1) == [("NP20 1", "hot_meals")]
+    assert coverage.cell("NP20", "hot_meals").level is CoverageLevel.SEVERAL
+
+
+def test_a_whole_district_group_overlaps_one_in_a_sector_or_a_street(
+    coverage: CoverageService, make_organisation: MakeOrganisation
+) -> None:
+    one_group(make_organisation, "Newport Food Bank", cover("food_parcels", "NP20"))
+    one_group(make_organisation, "Pill Parcels", cover("food_parcels", "NP20 4"))
+    one_group(make_organisation, "Alma Street Helpers", cover("shopping", "NP20 4AB"))
+    one_group(make_organisation, "Pill Shoppers", cover("shopping", "NP20 4"))
+    one_group(make_organisation, "Maindee Shoppers", cover("shopping", "NP20 1DE"))
+    grid = coverage.grid()
+    assert level_at(grid, "NP20", "food_parcels") == (CoverageLevel.SEVERAL, 2, 2)
+    assert level_at(grid, "NP20 1", "food_parcels") == (CoverageLevel.COVERED, 1, 1)
+    assert level_at(grid, "NP20 4", "food_parcels") == (CoverageLevel.SEVERAL, 2, 2)
+    # A street inside a sector overlaps the sector's group; the third group works elsewhere
+    # and is not named among those that overlap.
+    assert level_at(grid, "NP20", "shopping") == (CoverageLevel.SEVERAL, 3, 2)
+    shopping = grid.cell("NP20", "shopping")
+    assert shopping is not None
+    assert [grid.groups[u].name_en for u in shopping.overlapping_uuids] == [
+        "Alma Street Helpers",
+        "Pill Shoppers",
+    ]
+    assert level_at(grid, "NP20 1", "shopping") == (CoverageLevel.COVERED, 1, 1)
+
+
+def test_a_chosen_day_or_period_leaves_out_groups_that_do_not_work_then(
+    coverage: CoverageService, make_organisation: MakeOrganisation
+) -> None:
+    one_group(make_organisation, "Monday Meals", cover("hot_meals", "SA62 3", weekdays=MON))
+    one_group(
+        make_organisation,
+        "Tuesday Meals",
+        cover(
+            "hot_meals",
+            "SA62 3",
+            weekdays=TUE,
+            start_date=dt.date(2025, 1, 1),
+            end_date=dt.date(2025, 3, 31),
+        ),
+    )
+    assert level_at(coverage.grid(), "SA62", "hot_meals") == (CoverageLevel.SEVERAL, 2, 2)
+    assert level_at(coverage.grid(weekday=0), "SA62", "hot_meals") == (
+        CoverageLevel.COVERED,
+        1,
+        1,
+    )
+    autumn = coverage.grid(start=dt.date(2025, 9, 1), end=dt.date(2025, 9, 30))
+    assert level_at(autumn, "SA62 3", "hot_meals") == (CoverageLevel.COVERED, 1, 1)
+    assert coverage.cell("SA62 3", "hot_meals", weekday=1).overlapping == 1
+
+
+def test_community_rows_overlap_only_where_groups_share_a_postcode(
+    db: Database, coverage: CoverageService, make_organisation: MakeOrganisation
+) -> None:
+    add_community(db, "SOLVA", ("SA62 6", "SA62 2AB"), name_cy="Solfach")
+    add_community(db, "TREFIN", ("SA62 5", "SA62 6QQ"), name_cy="Trefin")
+    one_group(make_organisation, "Solva Lifts", cover("transport", "SA62 6XY"))
+    one_group(make_organisation, "Harbour Lifts", cover("transport", "SA62 2AB"))
+    one_group(make_organisation, "Trefin Lifts", cover("transport", "TREFIN"))
+    grid = coverage.grid(grouping=GridGrouping.COMMUNITY)
+    # In Solva the first two work in different postcodes; Trefin's group reaches Solva only
+    # in SA62 6QQ, which is not where Solva Lifts works.
+    assert level_at(grid, "SOLVA", "transport") == (CoverageLevel.COVERED, 3, 1)
+    assert level_at(grid, "TREFIN", "transport") == (CoverageLevel.COVERED, 1, 1)
+    one_group(make_organisation, "Solva Cars", cover("transport", "SA62 6QQ"))
+    grid = coverage.grid(grouping=GridGrouping.COMMUNITY)
+    # SA62 6QQ is in both communities and Trefin Lifts already goes there.
+    assert level_at(grid, "SOLVA", "transport") == (CoverageLevel.SEVERAL, 4, 2)
+    assert level_at(grid, "TREFIN", "transport") == (CoverageLevel.SEVERAL, 2, 2)
+    assert level_at(coverage.grid(), "SA62", "transport") == (CoverageLevel.SEVERAL, 4, 2)
+
+
+# ---- any postcode area, recorded or not --------------------------------------------------------
+
+
+def test_a_postcode_sector_or_unit_without_an_area_row_is_still_an_area(
+    db: Database, coverage: CoverageService, county: dict[str, OrganisationRecord]
+) -> None:
+    with db.session_factory() as session:
+        assert session.scalar(select(m.Area.id).where(m.Area.code == "SA61 4")) is None
+    grid = coverage.grid(area="sa614")
+    assert grid.area is not None and grid.area.key == "SA61 4"
+    assert [(row.area.key, row.depth) for row in grid.rows] == [("SA61 4", 0)]
+    # The district-wide food bank covers all of the sector; the SA61 1 group does not reach it.
+    assert level_at(grid, "SA61 4", "food_parcels") == (CoverageLevel.COVERED, 1, 1)
+    assert level_at(grid, "SA61 4", "shopping") == (CoverageLevel.GAP, 0, 0)
+    detail = coverage.cell("SA61 4", "food_parcels")
+    assert [(line.group.name_en, line.whole) for line in detail.lines] == [
+        ("Haverfordwest Food Bank", True)
+    ]
+    unit = coverage.grid(area="SA61 2ab")
+    assert [row.area.key for row in unit.rows] == ["SA61 2AB"]
+    assert counts(unit, "SA61 2AB")["shopping"] == 1
+    district = coverage.grid(area="CF10")  # a district nobody has recorded
+    assert [row.area.key for row in district.rows] == ["CF10"]
+    assert set(counts(district, "CF10").values()) == {0}
+    # Nothing was written: the areas list is as before.
+    assert [a.key for a in coverage.areas()] == ["SA61", "SA62", "SA70", "DALE"]
+
+
+def test_an_unknown_community_name_is_refused_clearly(
+    coverage: CoverageService, county: dict[str, OrganisationRecord]
+) -> None:
+    with pytest.raises(NotFoundError) as refused:
+        coverage.grid(area="Llareggub")
+    assert "There is no area “Llareggub”" in str(refused.value)
+    with pytest.raises(NotFoundError):
+        coverage.cell("Llareggub", "food_parcels")
+    assert coverage.grid(area="Dâl").area is not None  # a community by its Welsh name
+
+
+def test_find_area_adds_a_synthetic_area_nested_in_its_district(
+    db: Database, county: dict[str, OrganisationRecord]
+) -> None:
+    with db.session_factory() as session:
+        areas = load_area_map(session)
+    sector = find_area(areas, "SA61 4")
+    assert sector.id < 0 and sector.kind == "sector" and sector.code == "SA61 4"
+    assert find_area(areas, "sa61 4") == sector  # the same one the second time
+    district = find_area(areas, "SA61")
+    assert district.id > 0 and areas.covers(district.id, sector.id)
+    unit = find_area(areas, "SA614ZZ")
+    assert unit.code == "SA61 4ZZ" and unit.parent_id == sector.id
+    assert areas.covers(sector.id, unit.id) and not areas.covers(unit.id, sector.id)
+    assert len({sector.id, unit.id, *areas.info}) == len(areas.info)
