@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from cvcdesk.domain.enums import AlertKind, OrganisationKind, Weekdays
 from cvcdesk.domain.figures import LEVEL_COLOURS, CoverageLevel
 from cvcdesk.domain.organisation import CoverageData, OrganisationRecord
-from cvcdesk.i18n import set_language
+from cvcdesk.i18n import format_date, set_language
 from cvcdesk.services.alerts import AlertService, overlap_detectors
 from cvcdesk.services.registry import Services
 from cvcdesk.store.database import Database
@@ -167,7 +167,8 @@ def test_the_day_filter_changes_the_counts(qtbot: QtBot, db: Database, county: N
 def test_the_date_filter(qtbot: QtBot, db: Database, county: None) -> None:
     page = make_page(qtbot, db)
     page.end.setDate(QDate(2000, 1, 1))
-    assert "ends before it starts" in page.grid_summary.text()
+    assert page.grid_summary.text().startswith("The period ends on 1 Jan 2000, before it starts")
+    assert page.model.rowCount() == 0  # no numbers left from other dates
     page.start.setDate(QDate(1999, 1, 1))
     assert page.model.data(index_of(page, "SA61", "food_parcels")) == "2"
 
@@ -213,3 +214,136 @@ def test_welsh(qtbot: QtBot, db: Database, county: None) -> None:
     food = page.model.headerData(1, Qt.Orientation.Horizontal)
     assert food == "Parseli bwyd"
     assert page.weekday.itemText(1) == "Dydd Llun"
+
+
+def cell_colour(page: CoveragePage, area: str, service: str) -> str:
+    brush = page.model.data(index_of(page, area, service), Qt.ItemDataRole.BackgroundRole)
+    assert isinstance(brush, QBrush)
+    return brush.color().name().lower()
+
+
+def test_groups_in_different_parts_of_a_district_read_as_covered_not_duplicated(
+    qtbot: QtBot, db: Database, make_organisation: MakeOrganisation
+) -> None:
+    make_organisation(
+        name_en="Maindee Meals", coverage=(CoverageData(service="hot_meals", area="NP20 1"),)
+    )
+    make_organisation(
+        name_en="Pill Kitchen", coverage=(CoverageData(service="hot_meals", area="NP20 4"),)
+    )
+    page = make_page(qtbot, db)
+    index = index_of(page, "NP20", "hot_meals")
+    assert page.model.data(index) == "2"  # both groups work in NP20
+    assert cell_colour(page, "NP20", "hot_meals") == LEVEL_COLOURS[CoverageLevel.COVERED].lower()
+    tip = page.model.data(index, Qt.ItemDataRole.ToolTipRole)
+    assert tip == "NP20, Hot meals: 2 groups in different parts, no overlap"
+    assert page.model.data(index, Qt.ItemDataRole.AccessibleTextRole) == tip
+    assert "0 places where two or more groups offer the same service" in (page.grid_summary.text())
+    swatch, legend = page.legend_labels[CoverageLevel.COVERED]
+    assert swatch.text() == "1"
+    assert legend.text() == "1: one group, or groups in different parts (no overlap)"
+    click(qtbot, page, index)
+    assert page.detail_title.text() == (
+        "Hot meals in NP20: 2 groups in different parts, no overlap"
+    )
+    assert [page.lines.item(i).text().split(":")[0] for i in range(page.lines.count())] == [
+        "Maindee Meals",
+        "Pill Kitchen",
+    ]
+    # A third group in one of those sectors does overlap.
+    make_organisation(
+        name_en="Pill Soup Run", coverage=(CoverageData(service="hot_meals", area="NP20 4AB"),)
+    )
+    page.refresh()
+    assert page.model.data(index_of(page, "NP20", "hot_meals")) == "3"
+    assert cell_colour(page, "NP20", "hot_meals") == LEVEL_COLOURS[CoverageLevel.SEVERAL].lower()
+    assert page.model.data(index_of(page, "NP20", "hot_meals"), Qt.ItemDataRole.ToolTipRole) == (
+        "NP20, Hot meals: 3 groups, 2 of them in the same place: possible duplication "
+        "(3 of them cover only part of the area.)"
+    )
+
+
+def test_dates_the_wrong_way_round_clear_the_figures_and_say_why(
+    qtbot: QtBot, db: Database, county: None
+) -> None:
+    page = make_page(qtbot, db)
+    page.tabs.setCurrentIndex(1)
+    assert page.figure_model.rowCount() > 0 and page.hours_chart.values
+    start = page.period()[0]
+    page.end.setDate(QDate(start.year, start.month, start.day).addDays(-3))
+    end = page.period()[1]
+    message = (
+        f"The period ends on {format_date(end)}, before it starts on {format_date(start)}. "
+        "Choose a “To” date on or after the “From” date."
+    )
+    assert page.figures_summary.text() == message
+    # No numbers for other dates are left on screen as if they were for these.
+    assert page.figure_model.rowCount() == 0 and page.table_choice.count() == 0
+    assert page.hours_chart.values == [] and page.volunteers_chart.series == []
+    assert page._figures is None
+    assert page.grid_summary.text() == message and page.model.rowCount() == 0
+    page.end.setDate(QDate(start.year + 1, start.month, 1))
+    assert "3 groups" in page.figures_summary.text()
+    assert page.figure_model.rowCount() > 0 and page.model.rowCount() == 2
+
+
+def test_the_figures_table_shows_every_column_beside_the_charts(
+    qtbot: QtBot, db: Database, county: None
+) -> None:
+    page = make_page(qtbot, db)
+    page.tabs.setCurrentIndex(1)
+    qtbot.waitExposed(page.figures_table)
+    view, model = page.figures_table, page.figure_model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert [h.replace("\n", " ") for h in headers] == [
+        "Month name",
+        "Volunteers on the books",
+        "Volunteers who gave time",
+        "Joined",
+        "Left",
+        "Hours given",
+    ]
+    assert view.horizontalScrollBar().maximum() == 0  # nothing hidden to the right
+    for column in range(model.columnCount()):
+        text = model.data(model.index(0, column))
+        assert view.columnWidth(column) >= view.fontMetrics().horizontalAdvance(text)
+    assert page.volunteers_chart.series[1][0] == "Joined"
+    assert page.volunteers_chart.series[2][0] == "Left"
+
+
+def test_the_report_language_follows_the_screen_until_chosen(
+    qtbot: QtBot, db: Database, county: None
+) -> None:
+    page = make_page(qtbot, db)
+    assert page.language.currentData() == "en"
+    set_language("cy")
+    announce_language_change()
+    assert page.language.currentData() == "cy"
+    assert page.language.currentText() == "Cymraeg"
+    set_language("en")
+    announce_language_change()
+    assert page.language.currentData() == "en"
+    page.language.setCurrentIndex(page.language.findData("both"))
+    set_language("cy")
+    announce_language_change()
+    assert page.language.currentData() == "both"  # the coordinator's choice stays
+    welsh_page = make_page(qtbot, db)
+    assert welsh_page.language.currentData() == "cy"
+
+
+def test_acknowledged_overlap_alerts_still_count_dismissed_ones_do_not(
+    qtbot: QtBot, db: Database, county: None
+) -> None:
+    alerts = AlertService(db, actor="tester")
+    [alert] = alerts.list(AlertKind.COVERAGE_OVERLAP)
+    alerts.acknowledge(alert.id)
+    page = make_page(qtbot, db)
+    assert page.grid_summary.text().endswith("; 1 open overlap alert.")
+    tip = page.model.data(index_of(page, "SA61", "food_parcels"), Qt.ItemDataRole.ToolTipRole)
+    assert "1 open overlap alert" in tip
+    click(qtbot, page, index_of(page, "SA61", "food_parcels"))
+    assert page.alerts.item(0).text().startswith(f"Alert {alert.id} (Acknowledged): ")
+    alerts.dismiss(alert.id, "They split the streets between them")
+    page.refresh()
+    assert page.grid_summary.text().endswith("; 0 open overlap alerts.")
+    assert page.alerts.item(0).text() == "No open overlap alert about these groups here."

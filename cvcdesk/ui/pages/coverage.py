@@ -2,9 +2,10 @@
 duplication at a glance), what community work added up to, and the report for the council.
 
 The Coverage tab is a grid of areas by services; each cell shows the number of groups and a
-colour for 0 (a gap), 1, and 2 or more (possible duplication). Clicking a cell lists the
-groups there, their days and hours, and any coverage-overlap alert. The Figures tab draws
-hours and volunteers by month beside a table of the same numbers.
+colour for 0 (a gap), 1 (or groups each in a different part of the area), and 2 or more in
+the same place (possible duplication). Clicking a cell lists the groups there, their days and
+hours, and any coverage-overlap alert. The Figures tab draws hours and volunteers by month
+beside a table of the same numbers.
 """
 
 from __future__ import annotations
@@ -26,7 +27,17 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -62,7 +73,16 @@ from cvcdesk.domain.figures import (
     GridRow,
     fewer_than_text,
 )
-from cvcdesk.i18n import _, format_date, format_number, format_time, ngettext, weekday_name
+from cvcdesk.i18n import (
+    _,
+    current_language,
+    format_date,
+    format_number,
+    format_time,
+    ngettext,
+    pgettext,
+    weekday_name,
+)
 from cvcdesk.services.figures import FigureTable, default_period, figure_tables
 from cvcdesk.services.registry import Services
 from cvcdesk.ui.common import Retranslating, label_for, show_error
@@ -126,14 +146,37 @@ def wrap_words(text: str, width: int = 12) -> str:
     return "\n".join(lines)
 
 
-def level_text(groups: int) -> str:
+def level_text(groups: int, overlapping: int | None = None) -> str:
+    """A cell's number in words: `groups` work in the area, at most `overlapping` of them in
+    any one place (None: all in the same place)."""
+    most = groups if overlapping is None else overlapping
     if groups == 0:
         return _("a gap: no group")
     if groups == 1:
         return _("one group")
+    if most < 2:
+        return ngettext(
+            "{count} group in different parts, no overlap",
+            "{count} groups in different parts, no overlap",
+            groups,
+        ).format(count=format_number(groups))
+    if most < groups:
+        return ngettext(
+            "{count} group, {same} of them in the same place: possible duplication",
+            "{count} groups, {same} of them in the same place: possible duplication",
+            groups,
+        ).format(count=format_number(groups), same=format_number(most))
     return ngettext(
         "{count} group: possible duplication", "{count} groups: possible duplication", groups
     ).format(count=format_number(groups))
+
+
+def period_problem(start: dt.date, end: dt.date) -> str:
+    """What is wrong with a period that ends before it starts, naming both dates."""
+    problem = _("The period ends on {end}, before it starts on {start}.").format(
+        start=format_date(start), end=format_date(end)
+    )
+    return problem + " " + _("Choose a “To” date on or after the “From” date.")
 
 
 # ---- the grid ---------------------------------------------------------------------------------
@@ -157,6 +200,13 @@ class CoverageGridModel(QAbstractTableModel):
         if grid.area is not None and grid.rows:
             self._expanded.add(grid.rows[0].area.key)
         self._visible = self._rows()
+        self.endResetModel()
+
+    def clear(self) -> None:
+        """No grid (the filters ask for something that cannot be shown)."""
+        self.beginResetModel()
+        self._grid = None
+        self._visible = []
         self.endResetModel()
 
     @property
@@ -249,9 +299,11 @@ class CoverageGridModel(QAbstractTableModel):
             return font
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             text = _("{area}, {service}: {level}").format(
-                area=row.area.name(), service=service.name(), level=level_text(cell.groups)
+                area=row.area.name(),
+                service=service.name(),
+                level=level_text(cell.groups, cell.overlapping),
             )
-            if cell.partial:
+            if cell.partial and not cell.apart:
                 text += " " + ngettext(
                     "({count} of them covers only part of the area.)",
                     "({count} of them cover only part of the area.)",
@@ -519,13 +571,14 @@ class FigureTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            self._table is None
-            or orientation != Qt.Orientation.Horizontal
-            or role != Qt.ItemDataRole.DisplayRole
-        ):
+        if self._table is None or orientation != Qt.Orientation.Horizontal:
             return None
-        return self._table.header[section + self._skip]
+        text = self._table.header[section + self._skip]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return wrap_words(text)  # long headings on short lines: the numbers are narrow
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return text
+        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or self._table is None:
@@ -558,6 +611,24 @@ def _qdate(value: dt.date) -> QDate:
     return QDate(value.year, value.month, value.day)
 
 
+def _table_width(view: QTableView) -> int:
+    """The width that shows every column of a table without scrolling sideways."""
+    model = view.model()
+    columns = sum(view.columnWidth(c) for c in range(model.columnCount() if model else 0))
+    return columns + 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width() + 2
+
+
+def _fit(splitter: QSplitter, pane: int, needed: int, other_least: int) -> None:
+    """Make `pane` of a two-pane splitter `needed` wide if the other keeps `other_least`."""
+    sizes = splitter.sizes()
+    total = sum(sizes)
+    if len(sizes) != 2 or total <= 0 or not splitter.isVisible():
+        return
+    width = max(min(needed, total - other_least), 0)
+    if abs(sizes[pane] - width) > 2:
+        splitter.setSizes([width, total - width] if pane == 0 else [total - width, width])
+
+
 class CoveragePage(Retranslating, QWidget):
     status_message = Signal(str)
     alert_requested = Signal(int)  # the coordinator wants to see this alert on the Alerts page
@@ -570,6 +641,8 @@ class CoveragePage(Retranslating, QWidget):
         self._figures_stale = True
         self._detail: CellDetail | None = None
         self._tables: list[FigureTable] = []
+        self._language_chosen = False  # the report language follows the UI's until picked
+        self._splitters_moved: set[str] = set()  # splitters the coordinator has moved
         layout = QVBoxLayout(self)
 
         filters = QGridLayout()
@@ -580,6 +653,9 @@ class CoveragePage(Retranslating, QWidget):
         self.grouping.setObjectName("filter_grouping")
         self.weekday_label, self.weekday = QLabel(self), QComboBox(self)
         self.weekday.setObjectName("filter_weekday")
+        for combo in (self.grouping, self.weekday):
+            # Wide enough for the longest choice in either language, after a switch too.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         start, end = default_period()
         self.start_label, self.start = QLabel(self), QDateEdit(_qdate(start), self)
         self.start.setObjectName("filter_from")
@@ -590,6 +666,7 @@ class CoveragePage(Retranslating, QWidget):
             editor.setDisplayFormat("yyyy-MM-dd")
         self.language_label, self.language = QLabel(self), QComboBox(self)
         self.language.setObjectName("report_language")
+        self.language.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.report_button = QPushButton(self)
         self.report_button.setObjectName("save_report")
         self.export_button = QPushButton(self)
@@ -658,8 +735,9 @@ class CoveragePage(Retranslating, QWidget):
                 "padding: 2px 6px; border: 1px solid #888;"
             )
             text = QLabel(left)
+            text.setWordWrap(True)  # a narrow window wraps the legend rather than widening
             legend.addWidget(swatch)
-            legend.addWidget(text)
+            legend.addWidget(text, 1)
             legend.addSpacing(12)
             self.legend_labels[level] = (swatch, text)
         legend.addStretch(1)
@@ -677,6 +755,7 @@ class CoveragePage(Retranslating, QWidget):
 
         detail = QWidget(splitter)
         detail.setObjectName("cell_detail")
+        self.cell_detail = detail
         detail_box = QVBoxLayout(detail)
         detail_box.setContentsMargins(0, 0, 0, 0)
         self.detail_title = QLabel(detail)
@@ -706,6 +785,10 @@ class CoveragePage(Retranslating, QWidget):
         splitter.addWidget(detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        self.grid_splitter = splitter
+        # Room for a group's days, hours and dates to be read on a few lines.
+        detail.setMinimumWidth(detail.fontMetrics().averageCharWidth() * 34)
         box.addWidget(splitter, 1)
         return tab
 
@@ -718,7 +801,11 @@ class CoveragePage(Retranslating, QWidget):
         self.figures_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.addWidget(self.figures_summary)
         splitter = QSplitter(Qt.Orientation.Horizontal, tab)
+        splitter.setObjectName("figures_splitter")
+        splitter.setChildrenCollapsible(False)
+        self.figures_splitter = splitter
         charts = QWidget(splitter)
+        charts.setMinimumWidth(320)
         charts_box = QVBoxLayout(charts)
         charts_box.setContentsMargins(0, 0, 0, 0)
         self.hours_chart = BarChart(charts)
@@ -728,6 +815,7 @@ class CoveragePage(Retranslating, QWidget):
         charts_box.addWidget(self.hours_chart, 1)
         charts_box.addWidget(self.volunteers_chart, 1)
         side = QWidget(splitter)
+        self.figures_side = side
         side_box = QVBoxLayout(side)
         side_box.setContentsMargins(0, 0, 0, 0)
         chooser = QHBoxLayout()
@@ -740,8 +828,11 @@ class CoveragePage(Retranslating, QWidget):
         self.figures_table.setObjectName("figures_table")
         self.figures_table.verticalHeader().setVisible(False)
         self.figures_table.setAlternatingRowColors(True)
-        self.figures_table.setWordWrap(False)
+        self.figures_table.setWordWrap(True)
         self.figures_table.horizontalHeader().setStretchLastSection(False)
+        self.figures_table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignCenter | Qt.AlignmentFlag.AlignVCenter
+        )
         self.figure_model = FigureTableModel()
         self.figures_table.setModel(self.figure_model)
         side_box.addWidget(self.figures_table, 1)
@@ -771,6 +862,11 @@ class CoveragePage(Retranslating, QWidget):
         self.open_alert_button.clicked.connect(self._on_open_alert_clicked)
         self.tabs.currentChanged.connect(lambda _i: self._show_figures_if_needed())
         self.table_choice.currentIndexChanged.connect(self._on_table_chosen)
+        self.language.currentIndexChanged.connect(self._on_language_chosen)
+        self.grid_splitter.splitterMoved.connect(lambda *_a: self._splitters_moved.add("grid"))
+        self.figures_splitter.splitterMoved.connect(
+            lambda *_a: self._splitters_moved.add("figures")
+        )
         self.report_button.clicked.connect(self._on_save_report_clicked)
         self.export_button.clicked.connect(self._on_export_clicked)
 
@@ -818,7 +914,9 @@ class CoveragePage(Retranslating, QWidget):
         self.weekday.setCurrentIndex(max(self.weekday.findData(day), 0) if day is not None else 0)
         self.weekday.blockSignals(False)
 
-        language = self.language.currentData()
+        # The report is in the language of the screen, as on the command line, until the
+        # coordinator picks one; then it stays as picked.
+        language = self.language.currentData() if self._language_chosen else current_language()
         self.language.blockSignals(True)
         self.language.clear()
         self.language.addItem(_("English"), "en")
@@ -826,6 +924,9 @@ class CoveragePage(Retranslating, QWidget):
         self.language.addItem(_("Welsh and English"), "both")
         self.language.setCurrentIndex(max(self.language.findData(language), 0) if language else 0)
         self.language.blockSignals(False)
+
+    def _on_language_chosen(self, *_args: object) -> None:
+        self._language_chosen = True
 
     def _on_filter_changed(self, *_args: object) -> None:
         self.grouping.setEnabled(self.chosen_area() is None)
@@ -837,7 +938,12 @@ class CoveragePage(Retranslating, QWidget):
         """Read the grid again (and the figures, when their tab is showing)."""
         start, end = self.period()
         if end < start:
-            self.grid_summary.setText(_("The period ends before it starts: choose other dates."))
+            # Numbers for other dates must not stay on screen as if they were for these.
+            self.model.clear()
+            self._clear_detail()
+            self.grid_summary.setText(period_problem(start, end))
+            self._figures_stale = True
+            self._show_figures_if_needed()
             return
         chosen = self._current_cell()
         try:
@@ -875,6 +981,7 @@ class CoveragePage(Retranslating, QWidget):
             lines = wrap_words(service.name()).split("\n")
             width = max((metrics.horizontalAdvance(line) for line in lines), default=40)
             self.table.setColumnWidth(column, max(width + 14, 48))
+        self._fit_splitters()
 
     def _show_grid_summary(self, grid: CoverageGrid) -> None:
         rows = [row for row in grid.rows if row.depth == 0]
@@ -889,8 +996,8 @@ class CoveragePage(Retranslating, QWidget):
             )
             return
         cells = [cell for row in rows for cell in row.cells]
-        gaps = sum(1 for cell in cells if cell.groups == 0)
-        several = sum(1 for cell in cells if cell.groups >= 2)
+        gaps = sum(1 for cell in cells if cell.level is CoverageLevel.GAP)
+        several = sum(1 for cell in cells if cell.level is CoverageLevel.SEVERAL)
         alerts = sum(cell.alerts for cell in cells)
         self.grid_summary.setText(
             _("{areas}: {gaps} and {several}; {alerts}.").format(
@@ -948,7 +1055,7 @@ class CoveragePage(Retranslating, QWidget):
             _("{service} in {area}: {level}").format(
                 service=detail.service.name(),
                 area=detail.area.name(),
-                level=level_text(detail.groups),
+                level=level_text(detail.groups, detail.overlapping),
             )
         )
         for line in detail.lines:
@@ -1011,14 +1118,29 @@ class CoveragePage(Retranslating, QWidget):
             return
         self.show_figures()
 
+    def _clear_figures(self, message: str) -> None:
+        """Say why there are no figures, and take away any for other filters."""
+        self._figures = None
+        self._figures_stale = True
+        self._tables = []
+        self.figures_summary.setText(message)
+        self.hours_chart.set_data(_("Hours given each month"), [], [], [])
+        self.volunteers_chart.set_data(_("Volunteers each month"), [], [])
+        self.volunteers_chart.setToolTip("")
+        self.table_choice.blockSignals(True)
+        self.table_choice.clear()
+        self.table_choice.blockSignals(False)
+        self.figure_model.set_table(None)
+
     def show_figures(self) -> None:
         start, end = self.period()
         if end < start:
+            self._clear_figures(period_problem(start, end))
             return
         try:
             figures = self._services.figures.figures(start=start, end=end, area=self.chosen_area())
         except CvcError as exc:
-            self.figures_summary.setText(str(exc))
+            self._clear_figures(str(exc))
             return
         self._figures = figures
         self._figures_stale = False
@@ -1035,8 +1157,8 @@ class CoveragePage(Retranslating, QWidget):
             labels,
             [
                 (_("Gave time"), [m.active.value for m in figures.months]),
-                (_("Joined"), [m.new.value for m in figures.months]),
-                (_("Left"), [m.leaving.value for m in figures.months]),
+                (pgettext("figures", "Joined"), [m.new.value for m in figures.months]),
+                (pgettext("figures", "Left"), [m.leaving.value for m in figures.months]),
             ],
         )
         self.volunteers_chart.setToolTip(
@@ -1085,7 +1207,37 @@ class CoveragePage(Retranslating, QWidget):
         key = self.table_choice.currentData()
         table = next((t for t in self._tables if t.key == key), None)
         self.figure_model.set_table(table)
-        self.figures_table.resizeColumnsToContents()
+        self._size_figures_table()
+
+    def _size_figures_table(self) -> None:
+        """Every column as wide as its contents (a long text column wraps instead), and the
+        table's side of the splitter wide enough to show them all without scrolling."""
+        view = self.figures_table
+        view.resizeColumnsToContents()
+        widest_text = view.fontMetrics().averageCharWidth() * 36
+        for column in range(self.figure_model.columnCount()):
+            if view.columnWidth(column) > widest_text:
+                view.setColumnWidth(column, widest_text)
+        view.resizeRowsToContents()
+        # The charts keep room to be read: in a window too narrow for both, the table scrolls.
+        view.setMinimumWidth(min(_table_width(view), 420))
+        self._fit_splitters()
+
+    def _fit_splitters(self) -> None:
+        """Give each table the width its columns need and the pane beside it the rest, until
+        the coordinator moves a splitter by hand."""
+        if "grid" not in self._splitters_moved and self.model.grid is not None:
+            _fit(self.grid_splitter, 0, _table_width(self.table), self.cell_detail.minimumWidth())
+        if "figures" not in self._splitters_moved and self.figure_model.columnCount():
+            _fit(self.figures_splitter, 1, _table_width(self.figures_table), 360)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit_splitters()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_splitters()
 
     # -- report and export -----------------------------------------------------------------
     def _suggested_name(self, suffix: str) -> str:
