@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from cvcdesk.cli.common import Context, print_json, print_table
-from cvcdesk.domain.figures import ActivityFigures
+from cvcdesk.domain.figures import ActivityFigures, disclosure_text, small_count_text
 from cvcdesk.domain.validation import InvalidValue, parse_date
-from cvcdesk.i18n import _, current_language, format_date
+from cvcdesk.i18n import _, current_language, format_date, pgettext
 from cvcdesk.services.figures import REPORT_LANGUAGES, default_period, figures_json
 
 
@@ -135,7 +135,13 @@ def _print_figures(f: ActivityFigures) -> None:
     )
     print()
     print_table(
-        [_("Month"), _("Gave time"), _("Joined"), _("Left"), _("Hours given")],
+        [
+            _("Month"),
+            _("Gave time"),
+            pgettext("figures", "Joined"),
+            pgettext("figures", "Left"),
+            _("Hours given"),
+        ],
         [
             [
                 format_date(month.month, "MMM y"),
@@ -147,3 +153,6 @@ def _print_figures(f: ActivityFigures) -> None:
             for month in f.months
         ],
     )
+    print()
+    print(small_count_text())
+    print(disclosure_text())

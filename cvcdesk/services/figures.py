@@ -2,9 +2,10 @@
 and the printed community activity report.
 
 Volunteers are counted by the postcode they gave, activities and hours by the activity's
-area, households by their postcode, groups by the areas they cover. Every count of people is
-made here and withheld here when it is under 5 (cvcdesk.domain.figures): what leaves this
-module is fit to publish.
+area or postcode, households by their postcode, groups by the areas they cover. Every count of
+people is made here and withheld here when it is under 5, with the numbers beside it that
+would give it back by subtraction (cvcdesk.domain.figures): what leaves this module is fit to
+publish.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from cvcdesk.domain.enums import (
 from cvcdesk.domain.errors import CvcError
 from cvcdesk.domain.figures import (
     NO_HOURS,
+    ROUNDED_TO,
     ActivityFigures,
     CommunityReportData,
     Count,
@@ -46,14 +48,20 @@ from cvcdesk.domain.figures import (
     Named,
     Share,
     alert_count,
+    disclosure_text,
     month_end,
     month_starts,
+    protect_counts,
+    protect_hours,
+    small_count_text,
+    stock_count,
 )
 from cvcdesk.fileio import atomic_write
-from cvcdesk.i18n import N_, _, current_language, format_date, use_language
+from cvcdesk.i18n import N_, _, current_language, format_date, pgettext, use_language
 from cvcdesk.services.alerts import SETTING_DBS_DUE_DAYS
 from cvcdesk.services.base import CancelFlag, Cancelled, ProgressCallback, ServiceBase
 from cvcdesk.services.coverage import (
+    _ACTIVE,
     AreaInfo,
     AreaMap,
     build_grid,
@@ -70,6 +78,8 @@ _GAVE_TIME = (AssignmentStatus.ATTENDED.value, AssignmentStatus.CONFIRMED.value)
 _SPEAKS_WELSH = (WelshFluency.FLUENT.value, WelshFluency.CONVERSATIONAL.value)
 _NO_AREA = "-"
 REPORT_LANGUAGES = ("en", "cy", "both")
+# "Joined" and "Left" as headers of numbers of volunteers joining and leaving are translated
+# with pgettext("figures", ...): plain, they are a volunteer's "date joined" and "date left".
 
 
 # ---- what the figures are about --------------------------------------------------------------
@@ -102,16 +112,23 @@ class _Scope:
             areas.postcodes(target.id),
         )
 
-    def bucket(self, area_id: int | None) -> Named:
+    def bucket(self, area_id: int | None, postcode: str | None = None) -> Named:
         """The area an activity's hours are counted under: its district (or community) for
-        the whole county; its sector within a chosen area."""
+        the whole county; its sector within a chosen area (the sector of its postcode when it
+        is filed under an area that is not within the chosen one)."""
+        if self.target is not None and postcode and area_id not in self.within:
+            return self._postcode_area(postcode, sector=True)
         info = self.areas.info.get(area_id) if area_id is not None else None
         if info is None:
             return both_languages(_NO_AREA, N_("Area not recorded"))
         if info.kind not in (AreaKind.DISTRICT.value, AreaKind.SECTOR.value, AreaKind.UNIT.value):
             return info.named
-        outward, _sep, inward = info.code.partition(" ")
-        code = f"{outward} {inward[0]}" if self.target is not None and inward else outward
+        return self._postcode_area(info.code, sector=self.target is not None)
+
+    def _postcode_area(self, code: str, *, sector: bool) -> Named:
+        outward, _sep, inward = code.strip().upper().partition(" ")
+        inward = inward.strip()
+        code = f"{outward} {inward[0]}" if sector and inward else outward
         known = self.areas.by_code.get(code)
         return known.named if known is not None else Named(code, code, code)
 
@@ -271,20 +288,15 @@ def compute_figures(
     a, s, act, org = m.Assignment, m.Shift, m.Activity, m.Organisation
     activity_filters: list[Any] = [act.deleted.is_(False), org.deleted.is_(False)]
     if scope.target is not None:
-        activity_filters.append(
-            or_(
-                act.area_id.in_(sorted(scope.within)),
-                and_(act.area_id.is_(None), postcode_clause(act.postcode, scope.postcodes)),
-            )
-        )
+        activity_filters.append(_activity_in_scope(scope))
     activities: dict[int, tuple[int, int | None, str]] = {}
     area_names: dict[str, Named] = {}
-    for activity_id, group, service, area_id in session.execute(
-        select(act.id, act.organisation_id, act.service_type_id, act.area_id)
+    for activity_id, group, service, area_id, postcode in session.execute(
+        select(act.id, act.organisation_id, act.service_type_id, act.area_id, act.postcode)
         .join(org, org.id == act.organisation_id)
         .where(*activity_filters)
     ):
-        named = scope.bucket(area_id)
+        named = scope.bucket(area_id, postcode)
         area_names[named.key] = named
         activities[activity_id] = (group, service, named.key)
     dialect = session.get_bind().dialect.name
@@ -341,28 +353,49 @@ def compute_figures(
     check()
     active = set().union(*month_active.values()) if month_active else set()
 
-    def tallies(kind: str) -> dict[Any, Hours]:
-        return {
-            key[1]: Hours.of(total, len(helpers_of[key]))
-            for key, total in hours_of.items()
-            if key[0] == kind
-        }
+    # Hours by month, group, service and area each add up to the hours given: in each, hours
+    # withheld for want of volunteers get company, or the total is withheld (see the domain).
+    everyone = helpers_of.get(("", None), set())
+    hours_given = Hours.of(hours_of.get(("", None), 0.0), len(everyone))
+    month_texts = [first.strftime("%Y-%m") for first in months]
 
-    by_month = tallies("month")
-    month_figures = []
-    for index, first in enumerate(months):
-        month_text = first.strftime("%Y-%m")
-        month_figures.append(
-            MonthFigures(
-                month=first,
-                registered=Count.people(counted.registered[index]),
-                active=Count.people(len(month_active.get(month_text, ()))),
-                new=Count.people(counted.new[index]),
-                leaving=Count.people(counted.leaving[index]),
-                hours=by_month.get(month_text, NO_HOURS),
-            )
+    def tallies(kind: str, keys: Sequence[Any] | None = None) -> dict[Any, Hours]:
+        nonlocal hours_given
+        if keys is None:
+            keys = [key[1] for key in hours_of if key[0] == kind]
+        helpers = [helpers_of.get((kind, key), set()) for key in keys]
+        lines, whole = protect_hours(
+            [hours_of.get((kind, key), 0.0) for key in keys],
+            [len(people) for people in helpers],
+            hours_of.get(("", None), 0.0),
+            len(everyone),
+            lambda rows: len(set().union(*(helpers[row] for row in rows))),
         )
+        if whole.withheld:
+            hours_given = hours_given.withhold()
+        return dict(zip(keys, lines, strict=True))
+
+    by_month = tallies("month", month_texts)
+    # Joining and leaving by month add up to the period's; the month-to-month change of the
+    # number on the books is those joining less those leaving, so it is rounded whenever one
+    # of them is withheld.
+    new_by_month, new_in_period = protect_counts(counted.new, counted.new_in_period)
+    leaving_by_month, leaving_in_period = protect_counts(counted.leaving, counted.leaving_in_period)
+    rounded = any(count.withheld for count in (*new_by_month, *leaving_by_month))
+    month_figures = [
+        MonthFigures(
+            month=first,
+            registered=stock_count(counted.registered[index], rounded=rounded),
+            active=Count.people(len(month_active.get(month_text, ()))),
+            new=new_by_month[index],
+            leaving=leaving_by_month[index],
+            hours=by_month.get(month_text, NO_HOURS),
+        )
+        for index, (first, month_text) in enumerate(zip(months, month_texts, strict=True))
+    ]
     by_group = tallies("group")
+    by_service = tallies("service")
+    by_area = tallies("area")
 
     group_names = {
         row[0]: _named(row[1], row[2], row[3])
@@ -403,13 +436,18 @@ def compute_figures(
     ):
         homes_by_service[service_id].add(household)
     order = {service_id: index for index, service_id in enumerate(service_names)}
-    households_by_service = tuple(
-        CountLine(service_names.get(service_id, no_service), Count.people(len(homes)))
-        for service_id, homes in sorted(
-            homes_by_service.items(), key=lambda item: order.get(item[0], len(order))
-        )
+    served = sorted(homes_by_service.items(), key=lambda item: order.get(item[0], len(order)))
+    homes = [found for _service_id, found in served]
+    # A household helped with two services is in two rows: the rows overlap in the total.
+    household_counts, households = protect_counts(
+        [len(found) for found in homes],
+        len(set().union(*homes)) if homes else 0,
+        lambda rows: len(set().union(*(homes[row] for row in rows))),
     )
-    households = len(set().union(*homes_by_service.values())) if homes_by_service else 0
+    households_by_service = tuple(
+        CountLine(service_names.get(service_id, no_service), count)
+        for (service_id, _found), count in zip(served, household_counts, strict=True)
+    )
 
     group_ids = _groups_in(session, scope)
     kinds: dict[str, int] = defaultdict(int)
@@ -430,28 +468,37 @@ def compute_figures(
         start=start,
         end=end,
         area=scope.target.named if scope.target is not None else None,
-        registered=Count.people(counted.registered_at_end),
+        # Rounded with the months': it is the last month's number on the books.
+        registered=stock_count(counted.registered_at_end, rounded=rounded),
         active=Count.people(len(active)),
-        new=Count.people(counted.new_in_period),
-        leaving=Count.people(counted.leaving_in_period),
-        hours=tallies("").get(None, NO_HOURS),
+        new=new_in_period,
+        leaving=leaving_in_period,
+        hours=hours_given,
         dbs_overdue=Count.people(counted.dbs_overdue),
         dbs_due_soon=Count.people(counted.dbs_due_soon),
         dbs_due_days=max(dbs_due_days, 0),
         dbs_day=day,
-        welsh_speakers=Share.of(counted.welsh, counted.on_books),
+        # Their share would give the number on the books back: rounded alike.
+        welsh_speakers=Share.of(counted.welsh, counted.on_books, rounded=rounded),
         months=tuple(month_figures),
         hours_by_group=_hours_lines(
             by_group, lambda k: group_names.get(k, Named(str(k), "?", "?"))
         ),
-        hours_by_service=_hours_lines(
-            tallies("service"), lambda k: service_names.get(k, no_service)
-        ),
-        hours_by_area=_hours_lines(tallies("area"), lambda k: area_names[k]),
+        hours_by_service=_hours_lines(by_service, lambda k: service_names.get(k, no_service)),
+        hours_by_area=_hours_lines(by_area, lambda k: area_names[k]),
         households_by_service=households_by_service,
-        households=Count.people(households),
+        households=households,
         groups_by_kind=groups_by_kind,
         alerts_by_kind=tuple((kind, alert_count(kind, alerts.get(kind, 0))) for kind in AlertKind),
+    )
+
+
+def _activity_in_scope(scope: _Scope) -> Any:
+    """An activity is in the chosen area when it is filed under an area within it, or when its
+    postcode lies within it (whatever area it is filed under)."""
+    act = m.Activity
+    return or_(
+        act.area_id.in_(sorted(scope.within)), postcode_clause(act.postcode, scope.postcodes)
     )
 
 
@@ -480,9 +527,10 @@ def _groups_in(session: Session, scope: _Scope) -> set[int] | None:
 def _open_alerts(
     session: Session, scope: _Scope, group_ids: set[int] | None
 ) -> dict[AlertKind, int]:
-    """Open alerts by kind; in an area, those about a record in it."""
+    """Open alerts by kind (acknowledged ones too, as in the grid); in an area, those about a
+    record in it."""
     alert, link = m.Alert, m.AlertRecord
-    live = [alert.status == "open", alert.deleted.is_(False)]
+    live = [alert.status.in_(_ACTIVE), alert.deleted.is_(False)]
     counts: dict[AlertKind, int] = {}
     if scope.target is None:
         rows = session.execute(
@@ -506,7 +554,7 @@ def _open_alerts(
 
     linked(m.Coverage, "coverage", m.Coverage.area_id.in_(sorted(scope.reaching)))
     linked(m.Volunteer, "volunteer", postcode_clause(m.Volunteer.postcode, scope.postcodes))
-    linked(m.Activity, "activity", m.Activity.area_id.in_(sorted(scope.within)))
+    linked(m.Activity, "activity", _activity_in_scope(scope))
     if group_ids:
         linked(m.Organisation, "organisation", m.Organisation.id.in_(sorted(group_ids)))
     ids.update(
@@ -556,11 +604,20 @@ def _month_label(month: dt.date, language: str) -> str:
 def figure_tables(
     figures: ActivityFigures, grid: CoverageGrid | None = None, language: str | None = None
 ) -> list[FigureTable]:
-    """The figures as tables with headers in `language`; withheld counts read "<5"."""
+    """The figures as tables with headers in `language`; withheld counts read "<5" (or
+    "withheld" for a larger one withheld so as not to reveal another), and a last table of
+    notes says so."""
     lang = language or current_language()
     with use_language(lang):
+        rounded = figures.on_books_rounded
         summary = (
-            ("registered", _("Volunteers on the books at the end"), figures.registered.export()),
+            (
+                "registered",
+                _("Volunteers on the books at the end (rounded to the nearest 10)")
+                if rounded
+                else _("Volunteers on the books at the end"),
+                figures.registered.export(),
+            ),
             ("active", _("Volunteers who gave time"), figures.active.export()),
             ("new", _("Volunteers who joined"), figures.new.export()),
             ("leaving", _("Volunteers who left"), figures.leaving.export()),
@@ -573,7 +630,12 @@ def figure_tables(
             ),
             (
                 "welsh_speakers",
-                _("Volunteers who speak Welsh (fluent or conversational)"),
+                _(
+                    "Volunteers who speak Welsh (fluent or conversational, rounded to the "
+                    "nearest 10)"
+                )
+                if figures.welsh_speakers.part.rounded
+                else _("Volunteers who speak Welsh (fluent or conversational)"),
                 figures.welsh_speakers.part.export(),
             ),
             (
@@ -597,10 +659,12 @@ def figure_tables(
                 (
                     _("Month"),
                     _("Month name"),
-                    _("Volunteers on the books"),
+                    _("Volunteers on the books (rounded to the nearest 10)")
+                    if rounded
+                    else _("Volunteers on the books"),
                     _("Volunteers who gave time"),
-                    _("Joined"),
-                    _("Left"),
+                    pgettext("figures", "Joined"),
+                    pgettext("figures", "Left"),
                     _("Hours given"),
                 ),
                 tuple(
@@ -666,19 +730,36 @@ def figure_tables(
             )
         )
         if grid is not None:
-            tables.append(
-                FigureTable(
-                    "coverage",
-                    _("Coverage"),
-                    (_("Area"), *(service.name(lang) for service in grid.services)),
-                    tuple(
-                        (row.area.name(lang), *(cell.groups for cell in row.cells))
-                        for row in grid.rows
-                        if row.depth == 0
-                    ),
-                )
+            tables.append(_coverage_table(grid, lang))
+        tables.append(
+            FigureTable(
+                "notes",
+                _("Notes"),
+                (_("Code"), _("Note")),
+                (("small_counts", small_count_text()), ("withheld", disclosure_text())),
             )
+        )
     return tables
+
+
+def _coverage_table(grid: CoverageGrid, lang: str) -> FigureTable:
+    """The grid's rows as the report prints them: for a chosen area, its sectors follow it,
+    each with the area it is part of; for every area, the top rows alone."""
+    names = {row.area.key: row.area.name(lang) for row in grid.rows}
+    rows = grid.rows if grid.area is not None else tuple(grid.top_rows())
+    return FigureTable(
+        "coverage",
+        _("Coverage"),
+        (_("Area"), _("Part of"), *(service.name(lang) for service in grid.services)),
+        tuple(
+            (
+                row.area.name(lang),
+                names.get(row.parent, row.parent),
+                *(cell.groups for cell in row.cells),
+            )
+            for row in rows
+        ),
+    )
 
 
 CSV_HEADER = ("section", "code", "name", "measure", "value")
@@ -699,9 +780,14 @@ def _csv_rows(tables: Iterable[FigureTable]) -> Iterable[list[Any]]:
                 yield [table.key, code, name, "hours", hours]
                 yield [table.key, code, name, "volunteers", helpers]
         elif table.key == "coverage":
-            for area, *values in table.rows:
-                for service, value in zip(table.header[1:], values, strict=True):
+            for area, parent, *values in table.rows:
+                if parent:
+                    yield [table.key, area, table.header[1], "part_of", parent]
+                for service, value in zip(table.header[2:], values, strict=True):
                     yield [table.key, area, service, "groups", value]
+        elif table.key == "notes":
+            for code, note in table.rows:
+                yield [table.key, code, "", "note", note]
         else:
             measure = table.key.split("_by_")[0]
             for code, name, value in table.rows:
@@ -782,7 +868,8 @@ def _sheet_title(title: str, used: set[str]) -> str:
 
 def figures_json(figures: ActivityFigures) -> dict[str, Any]:
     """One JSON document: counts as numbers, counts under 5 as "<5" (and "withheld" for a
-    larger one that would reveal a small one), names in both languages."""
+    larger one that would reveal a small one), names in both languages. The numbers on the
+    books (the period's and each month's) are rounded to `on_books_rounded_to`."""
 
     def named(item: Named) -> dict[str, str]:
         return {"code": item.key, "name_en": item.name_en, "name_cy": item.name_cy}
@@ -800,6 +887,7 @@ def figures_json(figures: ActivityFigures) -> dict[str, Any]:
         "area": named(figures.area) if figures.area is not None else None,
         "volunteers": {
             "registered": figures.registered.export(),
+            "on_books_rounded_to": ROUNDED_TO if figures.on_books_rounded else 1,
             "active": figures.active.export(),
             "new": figures.new.export(),
             "leaving": figures.leaving.export(),

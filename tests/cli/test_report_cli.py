@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -105,6 +106,96 @@ def test_figures_for_an_area_as_text(demo_db: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{district}, ")
     assert "Hours given" in result.stdout
+    # The rules for withheld numbers, each in one sentence, under the figures.
+    last = result.stdout.rstrip().splitlines()[-2:]
+    assert "“fewer than 5”" in last[0]
+    assert "worked out by subtracting" in last[1] and "rounded to the nearest 10" in last[1]
+    welsh = run(
+        "--db", str(demo_db), "--lang", "cy", "report", "figures", "--area", district,
+        data_dir=tmp_path,
+    )  # fmt: skip
+    assert welsh.returncode == 0, welsh.stderr
+    assert "Dyddiad ymuno" not in welsh.stdout
+
+
+def districts(db: Path, limit: int) -> list[str]:
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT DISTINCT a.code FROM coverage c JOIN area a ON a.id = c.area_id "
+            "WHERE a.kind = 'district' ORDER BY a.code LIMIT ?",
+            (limit,),
+        ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def withheld(value: object) -> bool:
+    return value in ("<5", "withheld")
+
+
+def check_no_subtraction(document: dict[str, Any]) -> None:
+    """In the published figures, no withheld number is the total less the numbers shown."""
+    months = document["months"]
+    flows = [month[key] for month in months for key in ("new", "leaving")]
+    if any(withheld(value) for value in flows):
+        assert document["volunteers"]["on_books_rounded_to"] == 10
+        stocks = [month["registered"] for month in months]
+        stocks.append(document["volunteers"]["registered"])
+        assert all(withheld(n) or n % 10 == 0 for n in stocks), stocks
+    for key in ("new", "leaving"):
+        column = [month[key] for month in months]
+        if not withheld(document["volunteers"][key]):
+            assert sum(withheld(value) for value in column) != 1, (key, column)
+    sets = {
+        "months": [month["hours"] for month in months],
+        **{key: [line["hours"] for line in document[key]] for key in (
+            "hours_by_group", "hours_by_service", "hours_by_area"
+        )},
+    }  # fmt: skip
+    for name, values in sets.items():
+        if not withheld(document["hours"]):
+            assert sum(withheld(value) for value in values) != 1, (name, values)
+    households = [line["households"] for line in document["households_by_service"]]
+    if not withheld(document["households"]):
+        assert sum(withheld(value) for value in households) != 1, households
+    assert not isinstance(document["volunteers"]["welsh_speakers_percent"], str) or (
+        document["volunteers"]["welsh_speakers_percent"] in ("", "withheld")
+    )
+
+
+def test_no_withheld_number_comes_back_by_subtraction(demo_db: Path, tmp_path: Path) -> None:
+    checked = 0
+    for area in (None, *districts(demo_db, 4)):
+        where = ("--area", area) if area else ()
+        result = run(
+            "--db", str(demo_db), "report", "figures", *where, "--json", data_dir=tmp_path
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        document = json.loads(result.stdout)
+        check_no_subtraction(document)
+        checked += 1
+    assert checked >= 2
+
+
+def test_an_areas_coverage_sheet_holds_its_sectors(demo_db: Path, tmp_path: Path) -> None:
+    with sqlite3.connect(demo_db) as connection:
+        found = connection.execute(
+            "SELECT code FROM area WHERE kind = 'sector' AND NOT deleted ORDER BY code LIMIT 1"
+        ).fetchone()
+    assert found is not None
+    district = str(found[0]).partition(" ")[0]
+    path = tmp_path / "area.xlsx"
+    result = run(
+        "--db", str(demo_db), "report", "figures", "--area", district, "-o", str(path),
+        data_dir=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    book = load_workbook(path, read_only=True)
+    rows = list(book["Coverage"].iter_rows(values_only=True))
+    book.close()
+    assert rows[0][:2] == ("Area", "Part of")
+    assert rows[1][:2] == (district, None)
+    sectors = [row for row in rows[2:] if row[1] == district]
+    assert sectors and all(str(row[0]).startswith(f"{district} ") for row in sectors)
 
 
 def test_figures_to_csv_and_xlsx(demo_db: Path, tmp_path: Path) -> None:
@@ -122,7 +213,11 @@ def test_figures_to_csv_and_xlsx(demo_db: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     book = load_workbook(xlsx_path, read_only=True)
-    assert len(book.sheetnames) == 9
+    assert len(book.sheetnames) == 10
+    months = next(book[book.sheetnames[1]].iter_rows(values_only=True))
+    assert "Dyddiad ymuno" not in months  # the number joining, not a volunteer's date joined
+    notes = list(book[book.sheetnames[-1]].iter_rows(min_row=2, values_only=True))
+    assert [code for code, _note in notes] == ["small_counts", "withheld"]
     book.close()
 
 
