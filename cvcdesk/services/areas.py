@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cvcdesk.domain.enums import AreaKind
@@ -12,6 +12,8 @@ from cvcdesk.i18n import _
 from cvcdesk.store import models as m
 from cvcdesk.store.database import Database
 
+_NAMED_KINDS = (AreaKind.COMMUNITY.value, AreaKind.WARD.value)
+
 
 def _postcode_kind(code: str) -> AreaKind:
     if " " not in code:
@@ -19,12 +21,34 @@ def _postcode_kind(code: str) -> AreaKind:
     return AreaKind.SECTOR if len(code.split(" ")[1]) == 1 else AreaKind.UNIT
 
 
+def _named_area(session: Session, code: str) -> m.Area | None:
+    """A live community or ward by its code: as written, else the one whose code differs only
+    in capitals. A removed community is no area to cover or work in."""
+    area = session.scalar(select(m.Area).where(m.Area.code == code))
+    if area is None:
+        found = list(
+            session.scalars(
+                select(m.Area)
+                .where(
+                    func.upper(m.Area.code) == code.upper(),
+                    m.Area.kind.in_(_NAMED_KINDS),
+                    m.Area.deleted.is_(False),
+                )
+                .limit(2)
+            )
+        )
+        area = found[0] if len(found) == 1 else None
+    if area is not None and area.deleted:
+        return None
+    return area
+
+
 def ensure_area(session: Session, database: Database, code: str) -> m.Area:
     """The area for a postcode code (created with its parents), or a named community by code."""
     try:
         normal = postcode_area_code(code)
     except InvalidValue:
-        area = session.scalar(select(m.Area).where(m.Area.code == code.strip()))
+        area = _named_area(session, code.strip())
         if area is None:
             raise NotFoundError(
                 _(

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from cvcdesk.services.activities import ActivityService
     from cvcdesk.services.alerts import AlertService
     from cvcdesk.services.backups import BackupService
+    from cvcdesk.services.communities import CommunityService
     from cvcdesk.services.coverage import CoverageService
     from cvcdesk.services.demo import DemoService
     from cvcdesk.services.exports import ExportService
@@ -87,6 +88,12 @@ class Services:
         from cvcdesk.services.activities import ActivityService
 
         return ActivityService(self.database, actor=self.actor)
+
+    @cached_property
+    def communities(self) -> CommunityService:
+        from cvcdesk.services.communities import CommunityService
+
+        return CommunityService(self.database, actor=self.actor)
 
     @cached_property
     def maintenance(self) -> MaintenanceService:
