@@ -24,6 +24,7 @@ def command_modules() -> tuple[ModuleType, ...]:
     opening the desktop app does not pay for reports, spreadsheets and sync)."""
     from cvcdesk.cli import (
         alerts,
+        areas,
         imports,
         maintenance,
         partners,
@@ -34,7 +35,7 @@ def command_modules() -> tuple[ModuleType, ...]:
         sync,
     )
 
-    return (maintenance, records, alerts, report, rosters, imports, partners, sync, settings)
+    return (maintenance, records, alerts, report, rosters, imports, partners, sync, settings, areas)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,13 +101,32 @@ def _desktop_args(args_list: Sequence[str]) -> argparse.Namespace | None:
     return args
 
 
+def _is_option(typed: str, option: str) -> bool:
+    """`typed` names `option`, in full or shortened as argparse allows ("--la" for "--lang")."""
+    return len(typed) > 2 and typed.startswith("--") and option.startswith(typed)
+
+
 def _language_from(argv: Sequence[str]) -> str:
-    for index, arg in enumerate(argv):
-        if arg == "--lang" and index + 1 < len(argv):
-            return normalise_language(argv[index + 1])
-        if arg.startswith("--lang="):
-            return normalise_language(arg.split("=", 1)[1])
-    return system_language()
+    """The language of the messages: a `--lang` among the options before the command (the
+    last one wins, as argparse reads them), else the system's. A command's own `--lang` (the
+    language of a report or roster) does not change the messages."""
+    chosen: str | None = None
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--" or not arg.startswith("-") or arg == "-":
+            break  # the command starts here
+        typed, has_value, value = arg.partition("=")
+        if _is_option(typed, "--lang"):
+            if has_value:
+                chosen = value
+            elif index + 1 < len(argv):
+                chosen = argv[index + 1]
+                index += 1
+        elif _is_option(typed, "--db") and not has_value:
+            index += 1  # its value, which may well start with a dash
+        index += 1
+    return normalise_language(chosen) if chosen is not None else system_language()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
