@@ -227,6 +227,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.sar_action = a("subject_access", self.subject_access)
         self.erase_action = a("erase_volunteer", self.erase_volunteer)
         self.retention_action = a("retention_report", self.retention_report)
+        self.communities_action = a("communities", self.open_communities)
         self.settings_action = a("settings", self.open_settings)
         self.print_action = a("print", self.print_current, QKeySequence.StandardKey.Print)
         self.quit_action = a("quit", self.close, QKeySequence.StandardKey.Quit)
@@ -254,6 +255,7 @@ class MainWindow(Retranslating, QMainWindow):
             self.sar_action,
             self.erase_action,
             self.retention_action,
+            self.communities_action,
             self.settings_action,
             self.refresh_action,
             self.sample_action,
@@ -294,6 +296,8 @@ class MainWindow(Retranslating, QMainWindow):
         self.edit_menu.addAction(self.undo_action)
         self.edit_menu.addSeparator()
         self.edit_menu.addAction(self.find_action)
+        self.edit_menu.addSeparator()
+        self.edit_menu.addAction(self.communities_action)
         self.privacy_menu = self.edit_menu.addMenu("")
         self.privacy_menu.addAction(self.sar_action)
         self.privacy_menu.addAction(self.erase_action)
@@ -831,6 +835,13 @@ class MainWindow(Retranslating, QMainWindow):
 
         show_retention_report(self.services, self)
 
+    def open_communities(self) -> None:
+        from cvcdesk.ui.communities_dialog import show_communities
+
+        if show_communities(self.services, self):
+            # The Coverage page's rows and area choices read them afresh.
+            self.refresh()
+
     def open_settings(self) -> None:
         from cvcdesk.ui.settings_dialog import show_settings
 
@@ -875,6 +886,11 @@ class MainWindow(Retranslating, QMainWindow):
                 self.retention_action,
                 _("&Retention report…"),
                 _("Volunteers with no activity for a number of months"),
+            ),
+            (
+                self.communities_action,
+                _("Communities and &wards…"),
+                _("Named communities and wards, and the postcodes each holds"),
             ),
             (
                 self.settings_action,
