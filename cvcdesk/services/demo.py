@@ -710,6 +710,7 @@ class DemoService(ServiceBase):
                         progress(done, volunteers)
             if cancelled is not None and cancelled():
                 raise Cancelled()
+            self._communities(connection)
             _rebuild_indexes(connection, deferred)
             # Let this database's clock move past every stamp the generator handed out.
             self._db.clock.observe(generator._stamp())
@@ -735,6 +736,34 @@ class DemoService(ServiceBase):
                     "Sample data goes into an empty database only; this one already has records. "
                     "Use “--db” to name a new file."
                 )
+            )
+
+    def _communities(self, connection: Connection) -> None:
+        """The named communities of the demo's towns, so coverage can be read by community.
+
+        Drawn from no random stream: the volunteers, groups and duplicates a seed gives stay
+        exactly the same.
+        """
+        for code, name_en, name_cy, postcodes in words.COMMUNITIES:
+            result = connection.execute(
+                insert(m.Area).values(
+                    uuid=str(uuid_module.uuid4()),
+                    origin=self._db.instance_uuid,
+                    changed_at=self._db.clock.now(),
+                    deleted=False,
+                    version=1,
+                    kind="community",
+                    code=code,
+                    name_en=name_en,
+                    name_cy=name_cy,
+                    parent_id=None,
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            connection.execute(
+                insert(m.AreaPostcode),
+                [{"area_id": int(key[0]), "postcode": postcode} for postcode in postcodes],
             )
 
     def _resolve(

@@ -75,6 +75,24 @@ DISTRICTS = [
     ("LL77", "Llangefni", "Llangefni", "01248"), ("LL53", "Pwllheli", "Pwllheli", "01758"),
 ]  # fmt: skip
 
+# Named communities over the demo's postcode districts: (code, English, Welsh, postcode
+# sectors or districts). Real places with their own Welsh names; each holds the sectors of
+# its town (a sector's edges never quite follow a community's, as in real life).
+COMMUNITIES = [
+    ("HWLFFORDD", "Haverfordwest", "Hwlffordd", ("SA61 1", "SA61 2")),
+    ("TYDDEWI", "St Davids", "Tyddewi", ("SA62 6",)),
+    ("CAERFYRDDIN", "Carmarthen", "Caerfyrddin", ("SA31 1", "SA31 2", "SA31 3")),
+    ("DINBYCH-Y-PYSGOD", "Tenby", "Dinbych-y-pysgod", ("SA70 7", "SA70 8")),
+    ("ABERTEIFI", "Cardigan", "Aberteifi", ("SA43 1",)),
+    ("LLANBEDR-PS", "Lampeter", "Llanbedr Pont Steffan", ("SA48 7",)),
+    ("ABERYSTWYTH", "Aberystwyth", "Aberystwyth", ("SY23 1", "SY23 2")),
+    ("CAERNARFON", "Caernarfon", "Caernarfon", ("LL55 1", "LL55 2")),
+    ("PEN-LLYN", "Llŷn Peninsula", "Pen Llŷn", ("LL53 6", "LL53 7", "LL53 8")),
+    ("CWMBRAN", "Cwmbran", "Cwmbrân", ("NP44",)),
+    ("Y-FENNI", "Abergavenny", "Y Fenni", ("NP7 5", "NP7 6")),
+    ("CAERFFILI", "Caerphilly", "Caerffili", ("CF83 1", "CF83 2", "CF83 3")),
+]  # fmt: skip
+
 STREETS = [
     "Heol y Dŵr", "Stryd Fawr", "High Street", "Ffordd y Capel", "Church Road", "Maes y Llan",
     "Bryn Teg", "Heol Tŷ Newydd", "Station Road", "Lôn Glan Môr", "Victoria Street", "Rhodfa'r Môr",

@@ -13,9 +13,13 @@ import pytest
 from sqlalchemy import text
 
 from cvcdesk.domain.errors import CvcError
+from cvcdesk.domain.figures import GridGrouping
 from cvcdesk.domain.validation import normalise_phone, normalise_postcode
 from cvcdesk.domain.volunteer import VolunteerQuery
+from cvcdesk.services import demo_data as words
 from cvcdesk.services.base import Cancelled
+from cvcdesk.services.communities import CommunityService
+from cvcdesk.services.coverage import CoverageService
 from cvcdesk.services.demo import DemoService, DemoSummary
 from cvcdesk.services.volunteers import VolunteerService
 from cvcdesk.store.database import Database, open_database
@@ -318,3 +322,45 @@ def test_progress_counts_volunteers_up_to_the_total(db: Database) -> None:
     assert len(seen) >= 2
     assert seen[-1] == (12_000, 12_000)
     assert [done for done, _total in seen] == sorted(done for done, _total in seen)
+
+
+def test_the_demo_names_real_communities_over_its_postcodes(
+    db: Database, demo: DemoSummary
+) -> None:
+    records = CommunityService(db, actor="tester").list(language="en")
+    assert len(records) >= 5
+    by_code = {r.code: r for r in records}
+    haverfordwest = by_code["HWLFFORDD"]
+    assert (haverfordwest.name_en, haverfordwest.name_cy) == ("Haverfordwest", "Hwlffordd")
+    assert haverfordwest.postcodes == ("SA61 1", "SA61 2")
+    assert by_code["PEN-LLYN"].name_cy == "Pen Llŷn"
+    districts = {district for district, *_rest in words.DISTRICTS}
+    for record in records:
+        assert record.name_en and record.name_cy, record.code
+        assert {p.split()[0] for p in record.postcodes} <= districts, record.code
+    # "Communities and wards" on the Coverage page has rows, and groups in some of them.
+    grid = CoverageService(db, actor="tester").grid(grouping=GridGrouping.COMMUNITY)
+    tops = [row for row in grid.rows if row.depth == 0]
+    assert {row.area.key for row in tops} == set(by_code)
+    assert any(cell.groups for row in tops for cell in row.cells)
+
+
+def test_the_communities_leave_the_seeded_data_as_it_was(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The volunteers, groups and duplicate truth a seed gives do not depend on them."""
+    generate(db, volunteers=500, groups=12)
+    monkeypatch.setattr(words, "COMMUNITIES", [])
+    with open_database(tmp_path / "without.db") as without:
+        generate(without, volunteers=500, groups=12)
+        assert not scalar(without, "SELECT count(*) FROM area WHERE kind = 'community'")
+        for sql in (
+            "SELECT uuid, reference, first_name, last_name, phone, email FROM volunteer "
+            "ORDER BY id",
+            "SELECT duplicate_uuid, original_uuid, variation FROM demo_duplicate ORDER BY 1",
+            "SELECT uuid, name_en, name_cy, postcode FROM organisation ORDER BY id",
+            "SELECT c.uuid, a.code, c.weekdays FROM coverage c JOIN area a ON a.id = c.area_id "
+            "ORDER BY c.uuid",
+            "SELECT uuid, volunteer_id, organisation_id FROM membership ORDER BY uuid",
+        ):
+            assert [tuple(r) for r in rows(without, sql)] == [tuple(r) for r in rows(db, sql)]
