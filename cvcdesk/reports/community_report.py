@@ -12,10 +12,10 @@ from typing import Any
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, PolyLine, Rect, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -38,10 +38,21 @@ from cvcdesk.domain.figures import (
     GridRow,
     Hours,
     HoursLine,
+    MonthFigures,
     Named,
 )
-from cvcdesk.i18n import N_, format_date, format_number, use_language
-from cvcdesk.reports.common import MARGIN, Sizes, Texts, fit, grid_table, heading, paragraph
+from cvcdesk.i18n import N_, _, format_date, format_number, pgettext, use_language
+from cvcdesk.reports.common import (
+    CELL_PAD,
+    MARGIN,
+    SEPARATOR,
+    Sizes,
+    Texts,
+    fit,
+    grid_table,
+    heading,
+    paragraph,
+)
 from cvcdesk.reports.data import LanguageMode, PrintOptions, RenderedPdf
 from cvcdesk.reports.fonts import BOLD, REGULAR, register_fonts
 
@@ -78,9 +89,24 @@ DBS_SOON = N_("DBS renewals due in the {days} days after {date}")
 BY_MONTH = N_("Month by month")
 HOURS_CHART = N_("Hours given each month")
 VOLUNTEERS_CHART = N_("Volunteers each month")
-WITHHELD_MONTHS = N_(
-    "A month with fewer than 5 volunteers giving time is left blank: its figure is withheld."
+WITHHELD_HOURS = N_(
+    "A month with no bar and no number had fewer than 5 volunteers giving time: its hours "
+    "are withheld."
 )
+WITHHELD_HOURS_LARGER = N_(
+    "A month with no bar and no number has its hours withheld: fewer than 5 volunteers gave "
+    "them, or they would let a withheld figure be worked out."
+)
+WITHHELD_POINTS = N_("A gap in a line is a month whose count is fewer than 5 and is withheld.")
+WITHHELD_POINTS_LARGER = N_(
+    "A gap in a line is a month whose count is withheld: fewer than 5, or a larger number "
+    "withheld so that a smaller one cannot be worked out."
+)
+WITHHELD_LINE = N_("No line is drawn for “{series}”: every month’s count is withheld.")
+MONTH_TABLE = N_("Volunteers and hours each month")
+MONTH = N_("Month")
+GAVE_TIME = N_("Gave time")
+LEFT = N_("Left")
 HOURS_BY_SERVICE = N_("Hours given by service")
 HOUSEHOLDS_BY_SERVICE = N_("Households supported by service")
 SERVICE = N_("Service")
@@ -94,16 +120,16 @@ NO_GROUPS = N_("No groups work in this area.")
 COVERAGE = N_("Who offers what, where")
 COVERAGE_NOTE = N_(
     "Each box is the number of groups offering the service in the area at some time in the "
-    "period: 0 is a gap, 2 or more may be duplicated effort."
+    "period. Its colour is explained in the key below."
 )
 AREA = N_("Area")
 GAPS = N_("Gaps: services nobody offers")
 NOBODY_OFFERS = N_("Services nobody offers")
 NOTHING_AT_ALL = N_("No group offers any service in: {areas}.")
 NO_GAPS = N_("Every service is offered in every area.")
-OVERLAPS = N_("Where two or more groups offer the same service")
+OVERLAPS = N_("Possible duplicated effort")
 GROUPS_THERE = N_("Groups offering it")
-NO_OVERLAPS = N_("No two groups offer the same service in the same area.")
+NO_OVERLAPS = N_("Nowhere do two or more groups offer the same service in the same place.")
 NO_AREAS = N_("No areas are recorded yet.")
 
 ALERTS = N_("Open duplicated-effort alerts by kind")
@@ -157,6 +183,11 @@ def _style_axis_labels(labels: Any, size: float) -> None:
     labels.fontSize = size
 
 
+def _drawing(width: float, height: float) -> Drawing:
+    # Starting in our font, no built-in font (without ŵ or ŷ) is named in the file.
+    return Drawing(width, height, initialFontName=REGULAR)
+
+
 def _caption(drawing: Drawing, text: str, width: float, size: float) -> None:
     drawing.add(String(0, drawing.height - size, text, fontName=BOLD, fontSize=size, fillColor=INK))
 
@@ -183,21 +214,35 @@ def _month_labels(texts: Texts, months: Sequence[dt.date]) -> list[str]:
     return [_month(texts, month) if i % every == 0 else "" for i, month in enumerate(months)]
 
 
+def _value_room(texts: Texts, top: float, size: float) -> float:
+    """Room left of a chart for the numbers up its value axis."""
+    return stringWidth(format_number(int(top), texts.languages[0]), REGULAR, size * 0.8) + 12
+
+
+def _month_room(texts: Texts, size: float) -> float:
+    """Room under a chart for the months' names, a line for each language."""
+    return len(texts.languages) * size * 0.75 * 1.2 + 8
+
+
 def hours_chart(data: CommunityReportData, texts: Texts, width: float, size: float) -> Drawing:
     """Hours given each month, as bars with the number above each."""
     months = data.figures.months
     values = [month.hours.value for month in months]
-    height = 62 * mm
-    drawing = Drawing(width, height)
+    top, step = _scale(values)
+    above = size * 1.1 * 1.3 + size * 0.7 + 8  # the caption, and the number over a bar
+    below = _month_room(texts, size)
+    left = _value_room(texts, top, size)
+    plot = 62 * mm - 50
+    drawing = _drawing(width, plot + above + below)
     _caption(drawing, texts(HOURS_CHART), width, size * 1.1)
     chart = VerticalBarChart()
-    chart.x, chart.y = 34, 26
-    chart.width, chart.height = int(width - 44), int(height - 50)
-    chart.data = [[v if v is not None else None for v in values]]
+    chart.x, chart.y = int(left), int(below)
+    chart.width, chart.height = int(width - left - 10), int(plot)
+    chart.data = [list(values)]
     chart.bars[0].fillColor = SERIES[0]
     chart.bars[0].strokeColor = None
     chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax, chart.valueAxis.valueStep = _scale(values)
+    chart.valueAxis.valueMax, chart.valueAxis.valueStep = top, step
     chart.valueAxis.visibleGrid = True
     chart.valueAxis.gridStrokeColor = colors.HexColor("#dddddd")
     _style_axis_labels(chart.valueAxis.labels, size * 0.8)
@@ -215,22 +260,90 @@ def hours_chart(data: CommunityReportData, texts: Texts, width: float, size: flo
     return drawing
 
 
-def volunteers_chart(data: CommunityReportData, texts: Texts, width: float, size: float) -> Drawing:
-    """Volunteers giving time, joining and leaving each month, as three labelled lines."""
+def _runs(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
+    """The runs of shown values, each as (month index, value), split where one is withheld."""
+    runs: list[list[tuple[int, float]]] = []
+    current: list[tuple[int, float]] = []
+    for index, value in enumerate(values):
+        if value is None:
+            if current:
+                runs.append(current)
+            current = []
+        else:
+            current.append((index, value))
+    if current:
+        runs.append(current)
+    return runs
+
+
+class _GappedLineChart(HorizontalLineChart):
+    """A line chart whose lines stop at a withheld month and start again after it: each run of
+    shown months is its own segment, so no line runs through a month and suggests its value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.joinedLines = 0  # the chart itself draws only the markers
+
+    def makeLines(self) -> Group:
+        segments = Group()
+        place = self.categoryAxis.scale
+        height = self.valueAxis.scale
+        for index, values in enumerate(self.data):
+            style = self.lines[index]
+            for run in _runs(values):
+                if len(run) < 2:
+                    continue  # a single shown month is its marker alone
+                points: list[float] = []
+                for column, value in run:
+                    start, slot = place(column)  # a month's mark is in the middle of its slot
+                    points += [start + slot / 2, height(value)]
+                segments.add(
+                    PolyLine(
+                        points,
+                        strokeColor=style.strokeColor,
+                        strokeWidth=style.strokeWidth,
+                        strokeLineCap=1,
+                        strokeLineJoin=1,
+                    )
+                )
+        segments.add(super().makeLines())  # type: ignore[no-untyped-call]
+        return segments
+
+
+def _series(data: CommunityReportData, texts: Texts) -> list[tuple[str, list[Count]]]:
+    """The volunteers chart's lines: each one's name and its count for every month."""
     months = data.figures.months
-    series = (
-        (texts(ACTIVE), [m.active.value for m in months]),
-        (texts(NEW), [m.new.value for m in months]),
-        (texts(LEAVING), [m.leaving.value for m in months]),
-    )
-    height = 74 * mm
-    drawing = Drawing(width, height)
+    return [
+        (texts(ACTIVE), [m.active for m in months]),
+        (texts(NEW), [m.new for m in months]),
+        (texts(LEAVING), [m.leaving for m in months]),
+    ]
+
+
+def _legend_names(texts: Texts) -> list[list[str]]:
+    """The volunteers chart's lines' names, each in the document's languages."""
+    return [list(dict.fromkeys(texts.each(name))) for name in (ACTIVE, NEW, LEAVING)]
+
+
+def volunteers_chart(data: CommunityReportData, texts: Texts, width: float, size: float) -> Drawing:
+    """Volunteers giving time, joining and leaving each month, as three labelled lines, each
+    broken where a month's count is withheld."""
+    months = data.figures.months
+    series = [(name, [c.value for c in counts]) for name, counts in _series(data, texts)]
+    top, step = _scale([v for _n, values in series for v in values])
+    legend_size = size * 0.8
+    legend_line = legend_size * 1.2
+    legend = len(texts.languages) * legend_line + 6
+    above = size * 1.1 * 1.3 + 8
+    below = legend + _month_room(texts, size)
+    left = _value_room(texts, top, size)
+    plot = 74 * mm - 64
+    drawing = _drawing(width, plot + above + below)
     _caption(drawing, texts(VOLUNTEERS_CHART), width, size * 1.1)
-    chart = HorizontalLineChart()
-    chart.x, chart.y = 34, 40
-    chart.width, chart.height = int(width - 44), int(height - 64)
-    chart.data = [[v for v in values] for _name, values in series]
-    chart.joinedLines = 1
+    chart = _GappedLineChart()
+    chart.x, chart.y = int(left), int(below)
+    chart.width, chart.height = int(width - left - 10), int(plot)
+    chart.data = [list(values) for _name, values in series]
     for index in range(len(series)):
         line = chart.lines[index]
         line.strokeColor = SERIES[index]
@@ -239,11 +352,9 @@ def volunteers_chart(data: CommunityReportData, texts: Texts, width: float, size
             ("FilledCircle", "FilledSquare", "FilledDiamond")[index]
         )
         line.symbol.fillColor = SERIES[index]
-        line.symbol.size = 4
+        line.symbol.size = 5
     chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax, chart.valueAxis.valueStep = _scale(
-        [v for _n, values in series for v in values]
-    )
+    chart.valueAxis.valueMax, chart.valueAxis.valueStep = top, step
     chart.valueAxis.visibleGrid = True
     chart.valueAxis.gridStrokeColor = colors.HexColor("#dddddd")
     chart.valueAxis.labelTextFormat = lambda v: format_number(int(v), texts.languages[0])
@@ -253,15 +364,26 @@ def volunteers_chart(data: CommunityReportData, texts: Texts, width: float, size
     chart.categoryAxis.labels.boxAnchor = "n"
     chart.categoryAxis.labels.dy = -3
     drawing.add(chart)
-    # The legend: a swatch and a name for each line, side by side under the chart.
-    slot = (width - 34) / len(series)
-    for index, (name, _values) in enumerate(series):
-        x = 34 + index * slot
-        swatch = Rect(x, 8, 7, 7)
+    # The legend: a swatch and a name for each line, side by side under the chart, each name
+    # in the document's languages one above the other.
+    slot = (width - left) / len(series)
+    for index, names in enumerate(_legend_names(texts)):
+        x = left + index * slot
+        y = legend - 4 - legend_line
+        swatch = Rect(x, y, legend_size * 0.9, legend_size * 0.9)
         swatch.fillColor, swatch.strokeColor = SERIES[index], None
         drawing.add(swatch)
-        label = _shorten(name, size * 0.8, slot - 16)
-        drawing.add(String(x + 11, 9, label, fontName=REGULAR, fontSize=size * 0.8))
+        for line, name in enumerate(names):
+            label = _shorten(name, legend_size, slot - legend_size * 1.4 - 6)
+            drawing.add(
+                String(
+                    x + legend_size * 1.4,
+                    y + 1 - line * legend_line,
+                    label,
+                    fontName=REGULAR,
+                    fontSize=legend_size,
+                )
+            )
     return drawing
 
 
@@ -276,7 +398,7 @@ def bar_list_chart(
     row = size * 1.9
     label_width = min(width * 0.38, 60 * mm)
     height = row * len(items) + (size * 3 if title else size)
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     if title:
         _caption(drawing, title, width, size * 1.1)
     chart = HorizontalBarChart()
@@ -353,18 +475,127 @@ def _summary(data: CommunityReportData, texts: Texts, sizes: Sizes) -> list[Flow
 
 
 def _by_month(data: CommunityReportData, texts: Texts, sizes: Sizes) -> list[Flowable]:
-    f = data.figures
-    story: list[Flowable] = [*heading(texts(BY_MONTH), sizes)]
-    story.append(hours_chart(data, texts, sizes.width, sizes.body))
+    months = data.figures.months
+    note = sizes.style("note", size=sizes.small)
+    story: list[Flowable] = []
+    # Each chart stays on one page with the notes about its blanks (the first with the heading).
+    hours: list[Flowable] = [
+        *heading(texts(BY_MONTH), sizes),
+        hours_chart(data, texts, sizes.width, sizes.body),
+    ]
+    withheld_hours = [m.hours for m in months if m.hours.withheld]
+    if withheld_hours:
+        larger = any(not (h.volunteers.withheld and h.volunteers.small) for h in withheld_hours)
+        hours.append(paragraph(texts(WITHHELD_HOURS_LARGER if larger else WITHHELD_HOURS), note))
+    story.append(KeepTogether(hours))
     story.append(Spacer(1, 4 * mm))
-    story.append(volunteers_chart(data, texts, sizes.width, sizes.body))
-    withheld = any(
-        m.hours.withheld or m.active.withheld or m.new.withheld or m.leaving.withheld
-        for m in f.months
-    )
+    lines: list[Flowable] = [volunteers_chart(data, texts, sizes.width, sizes.body)]
+    series = _series(data, texts)
+    withheld = [count for _name, counts in series for count in counts if count.withheld]
     if withheld:
-        story.append(paragraph(texts(WITHHELD_MONTHS), sizes.style("note", size=sizes.small)))
+        larger = any(not count.small for count in withheld)
+        lines.append(paragraph(texts(WITHHELD_POINTS_LARGER if larger else WITHHELD_POINTS), note))
+    for name, counts in series:
+        if counts and all(count.withheld for count in counts):
+            lines.append(paragraph(texts(WITHHELD_LINE, series=name), note))
+    story.append(KeepTogether(lines))
+    if months:
+        story.extend(heading(texts(MONTH_TABLE), sizes, size=sizes.body * 1.1))
+        story.append(month_table(data, texts, sizes))
     return story
+
+
+def _stacked(texts: Texts, make: Callable[[str], str]) -> str:
+    """Text in each of the document's languages, one under the other (keeping the " / " that
+    parts them elsewhere), so a narrow column breaks between languages, not within one."""
+    parts: list[str] = []
+    for language in texts.languages:
+        with use_language(language):
+            part = make(language)
+        if part and part not in parts:
+            parts.append(part)
+    return (SEPARATOR.rstrip() + "\n").join(parts)
+
+
+def _month_row(texts: Texts, month: MonthFigures) -> list[str]:
+    return [
+        _stacked(texts, lambda lang: format_date(month.month, "MMMM yyyy", language=lang)),
+        _stacked(texts, lambda _lang: month.active.text()),
+        _stacked(texts, lambda _lang: month.new.text()),
+        _stacked(texts, lambda _lang: month.leaving.text()),
+        _stacked(texts, lambda _lang: month.hours.text()),
+    ]
+
+
+def month_table(data: CommunityReportData, texts: Texts, sizes: Sizes) -> Table:
+    """Each month's volunteers who gave time, joined and left, and the hours given, with a
+    withheld figure in the same words as everywhere else in the report."""
+    header = [
+        _stacked(texts, lambda _lang: _(MONTH)),
+        _stacked(texts, lambda _lang: _(GAVE_TIME)),
+        # "Joined" alone is also the label of a volunteer's joining date.
+        _stacked(texts, lambda _lang: pgettext("volunteers in a month", "Joined")),
+        _stacked(texts, lambda _lang: _(LEFT)),
+        _stacked(texts, lambda _lang: _(HOURS)),
+    ]
+    rows = [_month_row(texts, month) for month in data.figures.months]
+    widths = _column_widths(header, rows, sizes)
+    cell = sizes.style("cell")
+    number = sizes.style("number")
+    number.alignment = TA_RIGHT
+    return grid_table(
+        header,
+        [
+            [fit(text, widths[i], number if i else cell) for i, text in enumerate(row)]
+            for row in rows
+        ],
+        widths,
+        sizes,
+        extra=[("ALIGN", (1, 0), (-1, -1), "RIGHT")],
+    )
+
+
+def _column_widths(
+    header: Sequence[str], rows: Sequence[Sequence[str]], sizes: Sizes
+) -> list[float]:
+    """Widths that fill the page. When every column's longest line fits, each gets that and an
+    equal share of the room left. Otherwise the columns with short lines get all they need,
+    and the rest share what is left equally (each still as wide as its longest word), so the
+    long texts wrap and the short figures do not."""
+    pad = 2 * CELL_PAD + 1
+    longest: list[float] = []
+    shortest: list[float] = []
+    for column, title in enumerate(header):
+        cells = [(title, BOLD)] + [(row[column], REGULAR) for row in rows]
+        longest.append(
+            max(
+                stringWidth(line, font, sizes.body)
+                for text, font in cells
+                for line in text.split("\n")
+            )
+            + pad
+        )
+        shortest.append(
+            max(
+                stringWidth(word, font, sizes.body)
+                for text, font in cells
+                for word in text.split() or [""]
+            )
+            + pad
+        )
+    room = sizes.width
+    if sum(longest) <= room:
+        spare = (room - sum(longest)) / len(longest)
+        return [w + spare for w in longest]
+    widths = list(longest)
+    left = room
+    waiting = sorted(range(len(longest)), key=lambda i: longest[i])
+    while waiting and longest[waiting[0]] <= left / len(waiting):
+        left -= longest[waiting.pop(0)]
+    for i in waiting:
+        widths[i] = max(shortest[i], left / len(waiting))
+    # Only when even the longest words do not fit is every column narrowed alike.
+    return [w * room / sum(widths) for w in widths]
 
 
 def _hours_items(texts: Texts, lines: Sequence[HoursLine]) -> list[tuple[str, float | None, str]]:
@@ -528,7 +759,7 @@ def _legend(texts: Texts, sizes: Sizes) -> Table:
     ]
     style = sizes.style("legend", size=sizes.small)
     for column, level in enumerate(CoverageLevel):
-        cells.append(_LEVEL_SAMPLES[level])
+        cells.append("")  # the label says what the colour means
         cells.append(paragraph(_label(texts, level), style))
         fill = colors.HexColor(LEVEL_COLOURS[level])
         commands.append(("BACKGROUND", (column * 2, 0), (column * 2, 0), fill))
@@ -536,9 +767,6 @@ def _legend(texts: Texts, sizes: Sizes) -> Table:
     swatch = 9 * mm
     text_width = (sizes.width - 3 * swatch) / 3
     return Table([cells], colWidths=[swatch, text_width] * 3, style=commands, hAlign="LEFT")
-
-
-_LEVEL_SAMPLES = {CoverageLevel.GAP: "0", CoverageLevel.COVERED: "1", CoverageLevel.SEVERAL: "2+"}
 
 
 def _text_table(
@@ -574,7 +802,11 @@ def _gaps(
     empty: list[str] = []
     lines: list[tuple[str, str]] = []
     for row in rows:
-        missing = [s for s, c in zip(data.grid.services, row.cells, strict=True) if c.groups == 0]
+        missing = [
+            service
+            for service, cell in zip(data.grid.services, row.cells, strict=True)
+            if cell.level is CoverageLevel.GAP
+        ]
         if not missing:
             continue
         if len(missing) == services and row.depth == 0 and data.grid.area is None:
@@ -695,11 +927,14 @@ class _NumberedCanvas(Canvas):
         Canvas.save(self)
 
 
-def render_community_report(data: CommunityReportData, mode: LanguageMode) -> RenderedPdf:
-    """The report as PDF bytes, in English, Welsh, or both side by side."""
+def render_community_report(
+    data: CommunityReportData, mode: LanguageMode, *, large_print: bool = False
+) -> RenderedPdf:
+    """The report as PDF bytes, in English, Welsh, or both side by side; in large print it is
+    set in 16 point type on landscape pages."""
     register_fonts()
     texts = Texts(mode)
-    sizes = Sizes(PrintOptions(languages=mode))
+    sizes = Sizes(PrintOptions(languages=mode, large_print=large_print))
     story: list[Flowable] = []
     story.extend(_front(data, texts, sizes))
     story.extend(_summary(data, texts, sizes))
@@ -709,8 +944,13 @@ def render_community_report(data: CommunityReportData, mode: LanguageMode) -> Re
     story.extend(_coverage(data, texts, sizes))
     story.append(KeepTogether(_alerts(data, texts, sizes)))
 
-    page_w, _page_h = A4
+    page_w, page_h = sizes.pagesize
     footer_text = texts(FOOTER)
+    # The page number goes on a line of its own above the footer when both will not fit on one.
+    widest = stringWidth(footer_text, REGULAR, sizes.small) + stringWidth(
+        texts(PAGE_OF, page="999", pages="999"), REGULAR, sizes.small
+    )
+    raised = sizes.small * 1.25 if widest + 6 * mm > sizes.width else 0.0
 
     def footer(canvas: Canvas, number: int, total: int) -> None:
         canvas.saveState()
@@ -719,7 +959,7 @@ def render_community_report(data: CommunityReportData, mode: LanguageMode) -> Re
         canvas.drawString(MARGIN, MARGIN / 2, footer_text)
         canvas.drawRightString(
             page_w - MARGIN,
-            MARGIN / 2,
+            MARGIN / 2 + raised,
             texts(PAGE_OF, page=str(number), pages=str(total)),
         )
         canvas.restoreState()
@@ -737,7 +977,7 @@ def render_community_report(data: CommunityReportData, mode: LanguageMode) -> Re
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer,
-        pagesize=A4,
+        pagesize=sizes.pagesize,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN,
@@ -745,13 +985,15 @@ def render_community_report(data: CommunityReportData, mode: LanguageMode) -> Re
         title=texts(TITLE),
         author=_name(texts, data.organisation) if data.organisation else "",
         creator="cvcdesk",
+        # Start in our font, so no built-in font (without ŵ or ŷ) is named in the file.
+        initialFontName=REGULAR,
         lang="cy" if mode is LanguageMode.WELSH else "en-GB",
     )
     frame = Frame(
         MARGIN,
-        MARGIN,
+        MARGIN + raised,
         page_w - 2 * MARGIN,
-        A4[1] - 2 * MARGIN,
+        page_h - 2 * MARGIN - raised,
         leftPadding=0,
         rightPadding=0,
         topPadding=0,
