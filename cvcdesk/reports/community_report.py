@@ -31,6 +31,7 @@ from reportlab.platypus import (
 
 from cvcdesk.domain.enums import LabelledEnum
 from cvcdesk.domain.figures import (
+    DISCLOSURE_NOTE,
     LEVEL_COLOURS,
     CommunityReportData,
     Count,
@@ -534,7 +535,7 @@ def month_table(data: CommunityReportData, texts: Texts, sizes: Sizes) -> Table:
         _stacked(texts, lambda _lang: _(MONTH)),
         _stacked(texts, lambda _lang: _(GAVE_TIME)),
         # "Joined" alone is also the label of a volunteer's joining date.
-        _stacked(texts, lambda _lang: pgettext("volunteers in a month", "Joined")),
+        _stacked(texts, lambda _lang: pgettext("figures", "Joined")),
         _stacked(texts, lambda _lang: _(LEFT)),
         _stacked(texts, lambda _lang: _(HOURS)),
     ]
@@ -903,6 +904,8 @@ def _front(data: CommunityReportData, texts: Texts, sizes: Sizes) -> list[Flowab
         paragraph(texts(INTRO), body),
         Spacer(1, 1 * mm),
         paragraph(texts(PRIVACY), sizes.style("privacy", bold=True)),
+        Spacer(1, 1 * mm),
+        paragraph(texts(DISCLOSURE_NOTE), body),
     ]
 
 

@@ -981,7 +981,7 @@ class FiguresService(ServiceBase):
             )
             organisation = self._organisation_name(session)
         overlaps = tuple(
-            (row, service, tuple(grid.groups[u] for u in cell.group_uuids), cell.alerts)
+            (row, service, tuple(grid.groups[u] for u in cell.overlapping_uuids), cell.alerts)
             for row, service, cell in grid.overlaps(depth=0)
         )
         return CommunityReportData(
