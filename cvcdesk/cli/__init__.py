@@ -129,6 +129,25 @@ def _language_from(argv: Sequence[str]) -> str:
     return normalise_language(chosen) if chosen is not None else system_language()
 
 
+# Commands that may start a new database file. Every other command refuses a --db path that
+# does not exist, so a mistyped path is never silently made into an empty database.
+_CREATING_COMMANDS = frozenset({"demo", "import", "restore", "sync"})
+
+
+def _missing_database(args: argparse.Namespace) -> str | None:
+    """Why the --db given cannot be used by this command, or None when it can."""
+    if args.db is None:
+        return None
+    if not args.db.strip():
+        return _("--db: give the path of a database file.")
+    if args.command in _CREATING_COMMANDS or "://" in args.db or Path(args.db).exists():
+        return None
+    return _(
+        "There is no database at “{path}”. Check the path; “cvcdesk --db PATH demo”, an "
+        "import or the desktop app makes a new one."
+    ).format(path=args.db)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     set_language(_language_from(args_list))
@@ -137,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = desktop if desktop is not None else build_parser().parse_args(args_list)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if args.command is not None and (problem := _missing_database(args)) is not None:
+        return fail(problem)
     target = args.db or str(default_database(portable=args.portable))
     log_file = setup_logging(portable=args.portable)
     if args.command is None:

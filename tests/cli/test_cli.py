@@ -152,6 +152,23 @@ def test_check_passes_on_a_healthy_database(demo_db: Path, tmp_path: Path) -> No
     assert report["counts"]["volunteers"] == 300
 
 
+@pytest.mark.parametrize("command", [["volunteers", "list"], ["check"], ["groups", "list"]])
+def test_a_mistyped_database_path_is_refused_and_nothing_is_made(
+    tmp_path: Path, command: list[str]
+) -> None:
+    typo = tmp_path / "no-such-folder" / "cvcdesk.db"
+    result = run("--db", str(typo), *command, data_dir=tmp_path / "data")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"cvcdesk: There is no database at “{typo}”. Check the path; “cvcdesk --db PATH demo”, "
+        "an import or the desktop app makes a new one."
+    ]
+    assert not typo.parent.exists()
+    empty = run("--db", "", *command, data_dir=tmp_path / "data")
+    assert empty.returncode == 1
+    assert "give the path of a database file" in empty.stderr
+
+
 @pytest.mark.parametrize(
     "content",
     [b"name,phone\nDafydd,07700 900123\n", b"\x00\x01garbage" * 100],

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cvcdesk.domain.errors import DatabaseError
-from cvcdesk.domain.organisation import OrganisationRecord
+from cvcdesk.domain.organisation import OrganisationData, OrganisationRecord
 from cvcdesk.domain.volunteer import VolunteerRecord
 from cvcdesk.services.maintenance import Counts, MaintenanceService
 from cvcdesk.services.organisations import OrganisationService
@@ -135,6 +135,46 @@ def test_the_check_names_rows_pointing_at_missing_records(
     [problem] = report.foreign_keys
     assert "volunteer_skill" in problem
     assert "volunteer" in problem.replace("volunteer_skill", "")
+
+
+def test_a_stray_table_is_named_in_words(
+    db: Database, maintenance: MaintenanceService, make_volunteer: MakeVolunteer
+) -> None:
+    make_volunteer()
+    assert db.path is not None
+    connection = sqlite3.connect(db.path)
+    try:
+        connection.execute("CREATE TABLE stray (x)")
+        connection.commit()
+    finally:
+        connection.close()
+    report = maintenance.check()
+    assert not report.ok
+    assert report.schema == ["Table “stray” is not part of cvcdesk."]
+
+
+def test_a_damaged_file_is_reported_with_the_way_back(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.db"
+    database = open_database(path)
+    organisations = OrganisationService(database)
+    for number in range(400):
+        organisations.create(
+            OrganisationData(name_en=f"Grŵp {number} " + "x" * 150, notes="y" * 300)
+        )
+    database.close()
+    size = path.stat().st_size
+    with path.open("r+b") as handle:  # another program scribbled over the middle of the file
+        for offset in range(size // 3, size // 3 + 4096 * 8, 4096):
+            handle.seek(offset + 100)
+            handle.write(b"\xde\xad\xbe\xef" * 200)
+    database = open_database(path)
+    try:
+        report = MaintenanceService(database).check()
+    finally:
+        database.close()
+    assert not report.ok
+    assert report.integrity, "SQLite's findings are reported, not lost in a crash"
+    assert "cvcdesk restore FILE" in report.integrity[-1]
 
 
 def test_backup_opens_with_the_same_counts(
