@@ -8,7 +8,7 @@ import datetime as dt
 import enum
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from cvcdesk.i18n import _
@@ -64,6 +64,20 @@ def positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(_("give a number of 1 or more"))
     return value
+
+
+def positive_up_to(limit: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to `limit` (sizes that must stay sane)."""
+
+    def parse(text: str) -> int:
+        value = positive(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(
+                _("give a number from 1 to {limit}").format(limit=f"{limit:,}")
+            )
+        return value
+
+    return parse
 
 
 def fail(message: str) -> int:

@@ -13,8 +13,10 @@ from cvcdesk.cli.common import (
     fail,
     non_negative,
     positive,
+    positive_up_to,
     print_json,
     print_table,
+    whole_number,
 )
 from cvcdesk.i18n import _, format_datetime, ngettext
 from cvcdesk.services.restore import restore_database
@@ -23,9 +25,10 @@ from cvcdesk.store.database import database_file
 
 def register(commands: Any) -> None:
     demo = commands.add_parser("demo", help=_("fill an empty database with realistic sample data"))
-    demo.add_argument("--volunteers", type=positive, default=500, metavar="N")
-    demo.add_argument("--groups", type=positive, default=20, metavar="M")
-    demo.add_argument("--seed", type=int, default=1, metavar="S")
+    # A county has tens of thousands of volunteers; ten times that is the most a demo makes.
+    demo.add_argument("--volunteers", type=positive_up_to(1_000_000), default=500, metavar="N")
+    demo.add_argument("--groups", type=positive_up_to(10_000), default=20, metavar="M")
+    demo.add_argument("--seed", type=whole_number, default=1, metavar="S")
     demo.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     demo.set_defaults(handler=run_demo)
 

@@ -249,3 +249,23 @@ def test_welsh_output(demo_db: Path, tmp_path: Path) -> None:
     welsh = run("--db", str(demo_db), "--lang", "cy", "check", data_dir=tmp_path).stdout
     assert welsh != english
     assert "All checks passed." not in welsh
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--volunteers", "99999999999", "give a number from 1 to 1,000,000"),
+        ("--groups", "100000", "give a number from 1 to 10,000"),
+        ("--volunteers", "0", "give a number of 1 or more"),
+        ("--seed", "abc", "“abc” is not a whole number."),
+    ],
+)
+def test_demo_refuses_sizes_it_cannot_sensibly_make(
+    tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    target = tmp_path / "demo.db"
+    result = run("--db", str(target), "demo", option, value, data_dir=tmp_path / "data")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"cvcdesk: argument {option}: {message}"
+    assert "Traceback" not in result.stderr
+    assert not target.exists()
