@@ -129,9 +129,12 @@ def _language_from(argv: Sequence[str]) -> str:
     return normalise_language(chosen) if chosen is not None else system_language()
 
 
-# Commands that may start a new database file. Every other command refuses a --db path that
-# does not exist, so a mistyped path is never silently made into an empty database.
-_CREATING_COMMANDS = frozenset({"demo", "import", "restore", "sync"})
+# Commands that may start a new database file (they fill it or set it up). Every other command
+# refuses a --db path that does not exist, so a mistyped path is never silently made into an
+# empty database.
+_CREATING_COMMANDS = frozenset(
+    {"demo", "import", "restore", "sync", "settings", "areas", "partners"}
+)
 
 
 def _missing_database(args: argparse.Namespace) -> str | None:

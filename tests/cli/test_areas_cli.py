@@ -183,6 +183,8 @@ def test_removing_a_community_in_use_needs_yes(db_file: Path, tmp_path: Path) ->
 def test_a_commands_own_lang_option_leaves_the_messages_in_english(
     db_file: Path, tmp_path: Path
 ) -> None:
+    assert areas(db_file, tmp_path, "communities").returncode == 0  # starts the database
+    assert db_file.exists()
     pdf = str(tmp_path / "report.pdf")
     report = ("report", "coverage", "--area", "XX99", "-o", pdf)
     # The report's own --lang is the language of the PDF, not of the messages.
