@@ -504,29 +504,8 @@ class CommunityService(ServiceBase):
             .order_by(m.AreaPostcode.area_id)
         ):
             held[area_id].append(postcode)
-        coverage = dict(
-            session.execute(
-                select(m.Coverage.area_id, func.count())
-                .join(m.Organisation, m.Organisation.id == m.Coverage.organisation_id)
-                .where(
-                    m.Coverage.area_id.in_(ids),
-                    m.Coverage.deleted.is_(False),
-                    m.Organisation.deleted.is_(False),
-                )
-                .group_by(m.Coverage.area_id)
-            ).all()
-        )
-        activities = dict(
-            session.execute(
-                select(m.Activity.area_id, func.count())
-                .join(m.Organisation, m.Organisation.id == m.Activity.organisation_id)
-                .where(
-                    m.Activity.area_id.in_(ids),
-                    m.Activity.deleted.is_(False),
-                    m.Organisation.deleted.is_(False),
-                )
-                .group_by(m.Activity.area_id)
-            ).all()
+        coverage, activities = (
+            _uses_by_area(session, model, ids) for model in (m.Coverage, m.Activity)
         )
         return [
             CommunityRecord(
@@ -543,3 +522,22 @@ class CommunityService(ServiceBase):
             )
             for row in rows
         ]
+
+
+def _uses_by_area(
+    session: Session, model: type[m.Coverage] | type[m.Activity], ids: list[int]
+) -> dict[int | None, int]:
+    """How many live records of `model` (of live groups) name each of these areas."""
+    return {
+        area_id: int(count)
+        for area_id, count in session.execute(
+            select(model.area_id, func.count())
+            .join(m.Organisation, m.Organisation.id == model.organisation_id)
+            .where(
+                model.area_id.in_(ids),
+                model.deleted.is_(False),
+                m.Organisation.deleted.is_(False),
+            )
+            .group_by(model.area_id)
+        )
+    }
