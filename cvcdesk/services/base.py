@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from cvcdesk.domain.enums import AuditAction
 from cvcdesk.domain.errors import ConflictError, DatabaseError
 from cvcdesk.domain.names import fold
+from cvcdesk.domain.validation import InvalidValue, normalise_postcode
 from cvcdesk.i18n import _
 from cvcdesk.store.database import Database
 from cvcdesk.store.models import AuditEntry, Base, Instance, Shareable
@@ -92,13 +93,63 @@ def _accent_table() -> tuple[str, str]:
 _ACCENTED, _PLAIN = _accent_table()
 
 
+_PHONE_LIKE = re.compile(r"\+?[\d][\d\s().\-]*")
+_MIN_PHONE_DIGITS = 5
+
+
+def _phone_digits(typed: str) -> str | None:
+    """The digits of a (partly) typed phone number as the index holds them: "+44 7844 64"
+    and "0044 7844 64" give "44784464", "07844 64" gives "0784464"; None if not a phone."""
+    stripped = typed.strip()
+    if not _PHONE_LIKE.fullmatch(stripped):
+        return None
+    digits = re.sub(r"\D", "", stripped.replace("(0)", ""))
+    if len(digits) < _MIN_PHONE_DIGITS:
+        return None
+    if stripped.startswith("00"):
+        digits = digits[2:]
+    return digits
+
+
+def _search_form(typed: str) -> str:
+    """What was typed, put in the form the index holds: a phone number's digits run together,
+    a postcode typed without its space ("CF372BL") split as it is stored ("CF37 2BL")."""
+    digits = _phone_digits(typed)
+    if digits is not None:
+        return digits
+    with contextlib.suppress(InvalidValue):
+        return normalise_postcode(typed)
+    return typed
+
+
+def _e164_prefix(digits: str) -> str:
+    """The start of an E.164 number from the digits typed (a UK 0 becomes +44)."""
+    return "+44" + digits[1:] if digits.startswith("0") else "+" + digits
+
+
 def search_ids(dialect: str, table: str, typed: str) -> Select[Any] | None:
-    """The ids of live rows of `table` where every word typed starts a word; None: no words.
+    """The ids of live rows of `table` where every word typed starts a word; None: no words
+    (nothing typed, or only punctuation), so no filter.
 
     SQLite answers from its FTS5 index. PostgreSQL (several coordinators on one server) has
     no such table: there every folded word must start a word of the same columns, folded
-    alike (lower case, accents dropped), so Sian finds Siân on both.
+    alike (lower case, accents dropped), so Sian finds Siân on both. A phone number finds
+    volunteers through their search words, and groups through their phone column.
     """
+    found = _indexed_ids(dialect, table, _search_form(typed))
+    digits = _phone_digits(typed)
+    if found is None:
+        return None
+    if table == "organisation" and digits is not None:
+        model = Base.metadata.tables[table]
+        return select(model.c.id).where(
+            model.c.deleted.is_(False),
+            model.c.id.in_(found) | model.c.phone.startswith(_e164_prefix(digits)),
+        )
+    return found
+
+
+def _indexed_ids(dialect: str, table: str, typed: str) -> Select[Any] | None:
     if dialect == "sqlite":
         match = fts_query(typed)
         if not match:

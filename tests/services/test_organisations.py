@@ -471,7 +471,13 @@ def test_paging_and_count_agree(
 def test_search_finds_names_in_either_language_with_accents_folded(
     organisations: OrganisationService, make_organisation: MakeOrganisation
 ) -> None:
-    make_organisation(name_en="Solva Care", name_cy="Gofal Solfach", charity_number="1100001")
+    make_organisation(
+        name_en="Solva Care",
+        name_cy="Gofal Solfach",
+        charity_number="1100001",
+        phone="01437 721234",
+        postcode="SA62 6UU",
+    )
     make_organisation(name_en="Newport Friends", name_cy="Ffrindiau Trefdraeth", postcode="")
 
     def names(search: str) -> set[str]:
@@ -484,7 +490,12 @@ def test_search_finds_names_in_either_language_with_accents_folded(
     assert names("Ffrind") == {"Newport Friends"}
     assert names("Trefd") == {"Newport Friends"}
     assert names("1100001") == {"Solva Care"}
-    assert names("SA61") == {"Solva Care"}
+    assert names("SA62") == {"Solva Care"}
+    assert names("sa626uu") == {"Solva Care"}
+    assert names("01437 721234") == {"Solva Care"}
+    assert names("+44 1437 721234") == {"Solva Care"}
+    assert names("01437 72") == {"Solva Care"}
+    assert names("01437 999999") == set()
     assert names("nothing here") == set()
 
 

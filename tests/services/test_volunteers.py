@@ -478,6 +478,10 @@ def test_search_by_postcode_phone_email_and_reference(
     assert found(volunteers, "07713 900222") == {"Siân Lloyd"}
     assert found(volunteers, "07713900222") == {"Siân Lloyd"}
     assert found(volunteers, "+447713900222") == {"Siân Lloyd"}
+    assert found(volunteers, "+44 7713 900222") == {"Siân Lloyd"}
+    assert found(volunteers, "0044 (0)7713 900 222") == {"Siân Lloyd"}
+    assert found(volunteers, "0771 3900 222") == {"Siân Lloyd"}
+    assert found(volunteers, "+44 7713 900 22") == {"Siân Lloyd"}
     assert found(volunteers, "01437") == {"Gwilym Owen"}
     assert found(volunteers, "07713") == {"Gwyneth Hughes", "Siân Lloyd", "Sian Price"}
     assert found(volunteers, "emrys.g@example.cymru") == {"Emrys Glyndŵr"}
