@@ -237,7 +237,7 @@ def test_welsh_month_table_withholds_in_welsh(
     text, _reader = read_pdf(save(db, tmp_path, "cy"))
     with use_language("cy"):
         fewer = fewer_than_text()
-        joined = pgettext("volunteers in a month", "Joined")
+        joined = pgettext("figures", "Joined")
         hours_withheld = Hours(None, Count(None)).text()
     assert fewer != "fewer than 5"
     header = " ".join(in_welsh(m) for m in (report.MONTH, report.GAVE_TIME))
