@@ -111,7 +111,7 @@ def _phone_digits(typed: str) -> str | None:
     return digits
 
 
-def _search_form(typed: str) -> str:
+def search_form(typed: str) -> str:
     """What was typed, put in the form the index holds: a phone number's digits run together,
     a postcode typed without its space ("CF372BL") split as it is stored ("CF37 2BL")."""
     digits = _phone_digits(typed)
@@ -136,7 +136,7 @@ def search_ids(dialect: str, table: str, typed: str) -> Select[Any] | None:
     alike (lower case, accents dropped), so Sian finds Siân on both. A phone number finds
     volunteers through their search words, and groups through their phone column.
     """
-    found = _indexed_ids(dialect, table, _search_form(typed))
+    found = _indexed_ids(dialect, table, search_form(typed))
     digits = _phone_digits(typed)
     if found is None:
         return None

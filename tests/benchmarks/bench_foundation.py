@@ -26,7 +26,7 @@ from harness import (
 )
 
 from cvcdesk.domain.volunteer import VolunteerQuery
-from cvcdesk.services.base import fts_query
+from cvcdesk.services.base import fts_query, search_form
 from cvcdesk.services.demo import Batch, DemoGenerator
 from cvcdesk.services.volunteers import VolunteerService
 from cvcdesk.store.database import open_database
@@ -279,7 +279,7 @@ def bench_search(table: Table, demo: dict[str, Any]) -> None:
             return service.count(query)
 
         def bare_search(text: str) -> int:
-            match = fts_query(text)
+            match = fts_query(search_form(text))
             bare.execute(LIST_SQL, (match, 200, 0)).fetchall()
             return int(bare.execute(COUNT_SQL, (match,)).fetchone()[0])
 
